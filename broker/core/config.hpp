@@ -1,0 +1,59 @@
+// Every runtime setting of the broker, with its default. Plain values: parsing lives in
+// broker/app (TOML file + command line), the documented sample is deploy/accord.toml.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace accord {
+
+struct ListenerConfig {
+  std::string address = "0.0.0.0";
+  std::uint16_t port = 1883;  // 0: any free port (see Config::port_file)
+};
+
+struct Config {
+  // [listeners]
+  std::vector<ListenerConfig> listeners{ListenerConfig{}};
+  // Written once all listeners are bound: one line per listener, "address port". Lets tests and
+  // scripts start the broker on port 0.
+  std::string port_file;
+
+  // [server]
+  unsigned io_threads = 0;  // 0: one per core (std::thread::hardware_concurrency)
+  std::uint32_t max_connections = 100'000;
+  std::chrono::milliseconds connect_timeout{10'000};  // TCP accept -> CONNECT must arrive
+  std::chrono::milliseconds shutdown_grace{3'000};    // SIGTERM: time to flush before closing
+
+  // [limits]
+  std::uint32_t max_packet_size = 1 << 20;      // bytes, both directions (MQTT 5 property too)
+  std::uint16_t receive_maximum = 1024;         // QoS 1/2 a client may have unacknowledged
+  std::uint16_t max_inflight_out = 256;         // QoS 1/2 we send before waiting for acks
+  std::uint32_t max_queued_messages = 10'000;   // per session: QoS 1/2 waiting to be sent
+  std::uint64_t max_queued_bytes = 64ull << 20; // per session: payload bytes of those
+  std::uint64_t write_queue_high_water = 1 << 20;  // bytes queued on a socket before QoS 0 drops
+  std::uint16_t topic_alias_maximum = 64;       // aliases a client may set towards us
+  std::uint16_t max_keep_alive = 65535;         // seconds; larger requests are lowered (MQTT 5)
+  std::uint32_t max_session_expiry = 0xFFFFFFFF;  // seconds; caps the client's request
+  std::uint32_t max_client_id_length = 256;
+  std::uint32_t max_subscriptions_per_client = 10'000;
+  std::uint16_t max_topic_levels = 128;
+
+  // [features]
+  bool retain_available = true;
+  bool wildcard_subscriptions = true;
+  bool shared_subscriptions = true;
+  bool subscription_identifiers = true;
+  bool allow_mqtt31 = true;
+  std::uint8_t maximum_qos = 2;
+  bool queue_qos0_offline = false;  // queue QoS 0 for offline persistent sessions too
+
+  // [log]
+  std::string log_level = "info";   // trace, debug, info, warn, error, off
+  std::string log_format = "text";  // text (logfmt key=value) or json
+  std::string log_file;             // empty: stderr
+};
+
+}  // namespace accord
