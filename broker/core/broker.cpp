@@ -1,0 +1,344 @@
+#include "broker/core/broker.hpp"
+
+#include <algorithm>
+
+#include "broker/core/log.hpp"
+
+namespace accord::core {
+
+Broker::Broker(const Config& config, Executor& executor, Metrics& metrics, ClockFn clock)
+    : config_(config), executor_(executor), metrics_(metrics), clock_(std::move(clock)) {}
+
+Broker::~Broker() = default;
+
+namespace {
+// Runs `fn(session)` on the session's owner thread, following the session if it moved while
+// the call was on its way.
+template <class Fn>
+void on_owner(Executor& executor, const SessionPtr& session, Fn fn) {
+  const unsigned owner = session->owner();
+  if (current_io_thread == static_cast<int>(owner)) {
+    fn(session);
+    return;
+  }
+  executor.post(owner, [&executor, session, fn = std::move(fn)]() mutable {
+    on_owner(executor, session, std::move(fn));
+  });
+}
+}  // namespace
+
+void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_expiry,
+                          unsigned thread, std::function<void(OpenResult)> ready) {
+  SessionPtr session;
+  SessionPtr fresh;
+  SessionPtr replaced;
+  std::uint64_t epoch = 0;
+  {
+    std::lock_guard lock(registry_mutex_);
+    epoch = next_epoch_++;
+    auto it = sessions_.find(connect.client_id);
+    if (it != sessions_.end() && !connect.clean_start) {
+      session = it->second;
+    } else {
+      fresh = std::make_shared<Session>(*this, connect.client_id, thread);
+      if (it != sessions_.end()) {
+        replaced = std::exchange(it->second, fresh);
+      } else {
+        sessions_.emplace(connect.client_id, fresh);
+      }
+      fresh->epoch = epoch;
+      fresh->connected = true;
+      fresh->expiry_interval = session_expiry;
+    }
+    if (session) {
+      session->epoch = epoch;
+      session->connected = true;
+      session->expiry_interval = session_expiry;
+      session->expires_at.reset();
+    }
+  }
+
+  if (fresh) ready(OpenResult{fresh, false, epoch});
+  if (replaced) {
+    // Clean start over an existing session: the old one ends now. Its connection, if any, is
+    // closed with 0x8E and its will is published (the session ended, spec 3.1.3.2.2).
+    cancel_will(replaced.get());
+    on_owner(executor_, replaced, [this](const SessionPtr& old) {
+      if (Link* link = old->link()) {
+        std::optional<mqtt::Will> will = std::move(old->will());
+        link->disconnect(mqtt::ReasonCode::SessionTakenOver, "session taken over");
+        old->detach();
+        if (will) publish_will(*will, old.get());
+      }
+      old->end();
+    });
+    return;
+  }
+  if (!session) return;
+
+  // Resume: a new connection to this session cancels a will that was waiting for its delay.
+  cancel_will(session.get());
+  on_owner(executor_, session,
+           [this, thread, epoch, ready = std::move(ready)](const SessionPtr& s) mutable {
+             {
+               std::lock_guard lock(registry_mutex_);
+               if (s->epoch != epoch) {  // yet another connection took it meanwhile
+                 executor_.post(thread, [ready = std::move(ready)] { ready(OpenResult{}); });
+                 return;
+               }
+             }
+             if (Link* link = s->link()) {
+               std::optional<mqtt::Will> will = std::move(s->will());
+               link->disconnect(mqtt::ReasonCode::SessionTakenOver, "session taken over");
+               s->detach();
+               // The session continues, so only a will without delay is published (3.1.3.2.2).
+               if (will && will->properties.will_delay_interval.value_or(0) == 0) {
+                 publish_will(*will, s.get());
+               }
+             }
+             s->set_owner(thread);
+             executor_.post(thread, [s, epoch, ready = std::move(ready)] {
+               ready(OpenResult{s, true, epoch});
+             });
+           });
+}
+
+void Broker::connection_closed(const SessionPtr& session, std::uint64_t epoch, bool publish) {
+  bool end_now = false;
+  std::uint32_t expiry = 0;
+  const auto now = this->now();
+  {
+    std::lock_guard lock(registry_mutex_);
+    if (session->epoch != epoch) return;  // taken over: the new connection owns the session
+    session->connected = false;
+    expiry = session->expiry_interval;
+    if (expiry == 0) {
+      auto it = sessions_.find(session->client_id());
+      if (it != sessions_.end() && it->second == session) sessions_.erase(it);
+      end_now = true;
+    } else if (expiry != 0xFFFFFFFF) {
+      session->expires_at = now + std::chrono::seconds(expiry);
+    }
+  }
+  std::optional<mqtt::Will> will = std::move(session->will());
+  session->detach();
+  if (publish && will) {
+    const std::uint32_t delay = will->properties.will_delay_interval.value_or(0);
+    if (delay == 0 || end_now) {
+      publish_will(*will, session.get());
+    } else {
+      schedule_will(session, std::move(*will), now + std::chrono::seconds(std::min(delay, expiry)));
+    }
+  }
+  if (end_now) session->end();
+}
+
+void Broker::update_session_expiry(const SessionPtr& session, std::uint64_t epoch,
+                                   std::uint32_t expiry) {
+  std::lock_guard lock(registry_mutex_);
+  if (session->epoch == epoch) session->expiry_interval = expiry;
+}
+
+void Broker::publish_will(const mqtt::Will& will, const void* origin) {
+  log::debug("will_published", {{"topic", will.topic}});
+  publish(make_message(will.topic, will.payload, will.qos, will.retain, will.properties, now(),
+                       origin));
+}
+
+void Broker::schedule_will(const SessionPtr& session, mqtt::Will will, Clock::time_point due) {
+  std::lock_guard lock(wills_mutex_);
+  pending_wills_.push_back(PendingWill{session, session.get(), std::move(will), due});
+}
+
+void Broker::cancel_will(const Session* session) {
+  std::lock_guard lock(wills_mutex_);
+  std::erase_if(pending_wills_, [session](const PendingWill& w) { return w.key == session; });
+}
+
+void Broker::publish(const MessagePtr& message) {
+  if (message->retain) {
+    std::unique_lock lock(retained_mutex_);
+    const MessagePtr* old = retained_.find(message->topic);
+    if (old && (*old)->expires_at) retained_with_expiry_.fetch_sub(1, std::memory_order_relaxed);
+    if (message->payload.empty()) {
+      retained_.erase(message->topic);
+    } else {
+      retained_.set(message->topic, message);
+      if (message->expires_at) retained_with_expiry_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  deliver_batches(message);
+}
+
+namespace {
+struct Target {
+  SessionPtr session;
+  std::uint8_t qos;
+  bool retain;
+  std::uint32_t subscription_id;
+};
+}  // namespace
+
+void Broker::deliver_batches(const MessagePtr& message) {
+  thread_local std::vector<Target> targets;
+  targets.clear();
+  {
+    std::shared_lock lock(subscriptions_mutex_);
+    using Trie = SubscriptionTrie<SessionPtr>;
+    subscriptions_.match(
+        message->topic,
+        [&](const Trie::Entry& e) {
+          if (e.options.no_local && e.subscriber.get() == message->origin) return;
+          targets.push_back(Target{e.subscriber, std::min(message->qos, e.options.max_qos),
+                                   e.options.retain_as_published && message->retain,
+                                   e.subscription_id});
+        },
+        [&](const Trie::SharedGroup& group) {
+          auto members = group.members();
+          if (members.empty()) return;
+          const auto& e = members[group.next_index() % members.size()];
+          targets.push_back(Target{e.subscriber, std::min(message->qos, e.options.max_qos),
+                                   e.options.retain_as_published && message->retain,
+                                   e.subscription_id});
+        });
+  }
+  if (targets.empty()) return;
+
+  // One copy per session even when several of its filters match: the highest granted QoS and
+  // every subscription identifier (spec 3.3.4).
+  if (targets.size() > 1) {
+    std::sort(targets.begin(), targets.end(),
+              [](const Target& a, const Target& b) { return a.session < b.session; });
+  }
+
+  const unsigned threads = executor_.thread_count();
+  thread_local std::vector<std::vector<std::pair<SessionPtr, Delivery>>> batches;
+  batches.resize(threads);
+  for (std::size_t i = 0; i < targets.size();) {
+    Target& t = targets[i];
+    Delivery d;
+    d.message = message;
+    d.qos = t.qos;
+    d.retain = t.retain;
+    if (t.subscription_id) d.subscription_ids.push_back(t.subscription_id);
+    std::size_t j = i + 1;
+    for (; j < targets.size() && targets[j].session == t.session; ++j) {
+      d.qos = std::max(d.qos, targets[j].qos);
+      d.retain = d.retain || targets[j].retain;
+      if (targets[j].subscription_id) d.subscription_ids.push_back(targets[j].subscription_id);
+    }
+    batches[t.session->owner() % threads].emplace_back(std::move(t.session), std::move(d));
+    i = j;
+  }
+  targets.clear();
+
+  for (unsigned thread = 0; thread < threads; ++thread) {
+    auto& batch = batches[thread];
+    if (batch.empty()) continue;
+    if (current_io_thread == static_cast<int>(thread)) {
+      auto local = std::move(batch);
+      batch.clear();
+      for (auto& [session, delivery] : local) {
+        if (session->owner() == thread) {
+          session->deliver(std::move(delivery));
+        } else {
+          on_owner(executor_, session,
+                   [d = std::move(delivery)](const SessionPtr& s) mutable { s->deliver(std::move(d)); });
+        }
+      }
+    } else {
+      executor_.post(thread, [this, thread, items = std::move(batch)]() mutable {
+        for (auto& [session, delivery] : items) {
+          if (session->owner() == thread) {
+            session->deliver(std::move(delivery));
+          } else {
+            on_owner(executor_, session, [d = std::move(delivery)](const SessionPtr& s) mutable {
+              s->deliver(std::move(d));
+            });
+          }
+        }
+      });
+      batch = {};
+    }
+  }
+}
+
+void Broker::subscribe(const SessionPtr& session, std::string_view filter,
+                       const mqtt::SubscriptionOptions& options, std::uint32_t subscription_id) {
+  std::unique_lock lock(subscriptions_mutex_);
+  subscriptions_.subscribe(filter, session, options, subscription_id);
+}
+
+bool Broker::unsubscribe(const SessionPtr& session, std::string_view filter) {
+  std::unique_lock lock(subscriptions_mutex_);
+  return subscriptions_.unsubscribe(filter, session);
+}
+
+std::vector<MessagePtr> Broker::retained_matching(std::string_view filter) {
+  std::vector<MessagePtr> out;
+  const auto now = this->now();
+  std::shared_lock lock(retained_mutex_);
+  retained_.match(filter, [&](std::string_view, const MessagePtr& m) {
+    if (!m->expired(now)) out.push_back(m);
+  });
+  return out;
+}
+
+void Broker::tick() {
+  const auto now = this->now();
+  std::vector<SessionPtr> expired;
+  {
+    std::lock_guard lock(registry_mutex_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      Session& s = *it->second;
+      if (!s.connected && s.expires_at && *s.expires_at <= now) {
+        expired.push_back(std::move(it->second));
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& s : expired) {
+    log::debug("session_expired", {{"client_id", s->client_id()}});
+    on_owner(executor_, s, [](const SessionPtr& session) { session->end(); });
+  }
+
+  std::vector<PendingWill> due;
+  {
+    std::lock_guard lock(wills_mutex_);
+    auto split = std::partition(pending_wills_.begin(), pending_wills_.end(),
+                                [now](const PendingWill& w) { return w.due > now; });
+    due.assign(std::make_move_iterator(split), std::make_move_iterator(pending_wills_.end()));
+    pending_wills_.erase(split, pending_wills_.end());
+  }
+  for (auto& w : due) publish_will(w.will, w.key);
+
+  // Expired retained messages are skipped on delivery; once a minute they are also removed so
+  // they do not pile up. Only when some retained message has an expiry at all.
+  if (++ticks_ % 60 != 0 || retained_with_expiry_.load(std::memory_order_relaxed) == 0) return;
+  std::unique_lock lock(retained_mutex_);
+  std::vector<std::string> gone;
+  retained_.for_each([&](std::string_view topic, const MessagePtr& m) {
+    if (m->expired(now)) gone.emplace_back(topic);
+  });
+  for (const auto& topic : gone) retained_.erase(topic);
+  retained_with_expiry_.fetch_sub(gone.size(), std::memory_order_relaxed);
+}
+
+std::size_t Broker::session_count() const {
+  std::lock_guard lock(registry_mutex_);
+  return sessions_.size();
+}
+
+std::size_t Broker::retained_count() const {
+  std::shared_lock lock(retained_mutex_);
+  return retained_.size();
+}
+
+std::size_t Broker::subscription_count() const {
+  std::shared_lock lock(subscriptions_mutex_);
+  return subscriptions_.size();
+}
+
+}  // namespace accord::core

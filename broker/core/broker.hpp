@@ -1,0 +1,109 @@
+// The broker's shared state and its rules: the session registry (client id -> session, takeover,
+// expiry), subscriptions, retained messages, routing with fan-out to the owning I/O threads,
+// and wills. Thread-safe: callable from any I/O thread; each piece has its own lock and no lock
+// is held while calling into a session.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/core/config.hpp"
+#include "broker/core/executor.hpp"
+#include "broker/core/message.hpp"
+#include "broker/core/metrics.hpp"
+#include "broker/core/retained_trie.hpp"
+#include "broker/core/session.hpp"
+#include "broker/core/subscription_trie.hpp"
+
+namespace accord::core {
+
+class Broker {
+ public:
+  using ClockFn = std::function<Clock::time_point()>;
+  Broker(const Config& config, Executor& executor, Metrics& metrics, ClockFn clock = {});
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  const Config& config() const { return config_; }
+  Metrics& metrics() { return metrics_; }
+  Executor& executor() { return executor_; }
+  Clock::time_point now() const { return clock_ ? clock_() : Clock::now(); }
+
+  struct OpenResult {
+    SessionPtr session;
+    bool session_present = false;
+    std::uint64_t epoch = 0;  // identifies this connection's hold on the session
+  };
+  // Finds or creates the session for a CONNECT arriving on I/O thread `thread`. `ready` runs on
+  // `thread` once the session belongs to it: at once for a new session, after the previous
+  // connection was closed (MQTT 5 reason 0x8E) when the client id was already connected.
+  void open_session(const mqtt::Connect& connect, std::uint32_t session_expiry, unsigned thread,
+                    std::function<void(OpenResult)> ready);
+
+  // On the session's owner thread, when the connection holding `epoch` is gone.
+  // `publish_will`: it ended without a normal DISCONNECT (or with reason 0x04).
+  void connection_closed(const SessionPtr& session, std::uint64_t epoch, bool publish_will);
+
+  // MQTT 5 DISCONNECT may change the session expiry interval of the connection holding `epoch`.
+  void update_session_expiry(const SessionPtr& session, std::uint64_t epoch, std::uint32_t expiry);
+
+  // Routes a message to every matching subscription, and stores/clears it when retained.
+  void publish(const MessagePtr& message);
+
+  // On the session's owner thread.
+  void subscribe(const SessionPtr& session, std::string_view filter,
+                 const mqtt::SubscriptionOptions& options, std::uint32_t subscription_id);
+  bool unsubscribe(const SessionPtr& session, std::string_view filter);
+  std::vector<MessagePtr> retained_matching(std::string_view filter);
+
+  // Expires sessions and fires delayed wills that are due. Called about once a second.
+  void tick();
+
+  std::size_t session_count() const;
+  std::size_t retained_count() const;
+  std::size_t subscription_count() const;
+
+ private:
+  void publish_will(const mqtt::Will& will, const void* origin);
+  void schedule_will(const SessionPtr& session, mqtt::Will will, Clock::time_point due);
+  void cancel_will(const Session* session);
+  void end_session_on_owner(const SessionPtr& session);
+  void deliver_batches(const MessagePtr& message);
+
+  const Config& config_;
+  Executor& executor_;
+  Metrics& metrics_;
+  ClockFn clock_;
+
+  mutable std::mutex registry_mutex_;
+  std::unordered_map<std::string, SessionPtr> sessions_;
+  std::uint64_t next_epoch_ = 1;
+
+  mutable std::shared_mutex subscriptions_mutex_;
+  SubscriptionTrie<SessionPtr> subscriptions_;
+
+  mutable std::shared_mutex retained_mutex_;
+  RetainedTrie<MessagePtr> retained_;
+  std::atomic<std::size_t> retained_with_expiry_{0};
+  std::uint64_t ticks_ = 0;
+
+  struct PendingWill {
+    std::weak_ptr<Session> session;
+    const Session* key;
+    mqtt::Will will;
+    Clock::time_point due;
+  };
+  std::mutex wills_mutex_;
+  std::vector<PendingWill> pending_wills_;
+};
+
+}  // namespace accord::core

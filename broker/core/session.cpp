@@ -1,0 +1,397 @@
+#include "broker/core/session.hpp"
+
+#include <algorithm>
+
+#include "broker/codec/topic.hpp"
+#include "broker/core/broker.hpp"
+#include "broker/core/log.hpp"
+
+namespace accord::core {
+
+using mqtt::ProtocolVersion;
+using mqtt::ReasonCode;
+
+Session::Session(Broker& broker, std::string client_id, unsigned owner)
+    : broker_(broker),
+      client_id_(std::move(client_id)),
+      owner_(owner),
+      inflight_(broker.config().max_inflight_out),
+      inbound_(broker.config().receive_maximum) {
+  broker_.metrics().sessions_current.fetch_add(1, std::memory_order_relaxed);
+}
+
+Session::~Session() { broker_.metrics().sessions_current.fetch_sub(1, std::memory_order_relaxed); }
+
+bool Session::is_v5() const { return link_ && link_->version() == ProtocolVersion::v5; }
+
+void Session::attach(Link& link, const mqtt::Connect& connect, std::uint32_t session_expiry) {
+  (void)session_expiry;
+  const Config& cfg = broker_.config();
+  link_ = &link;
+  const bool v5 = connect.version == ProtocolVersion::v5;
+  client_max_packet_size_ = v5 ? connect.properties.maximum_packet_size.value_or(0) : 0;
+  inbound_aliases_ = protocol::InboundTopicAliases(v5 ? cfg.topic_alias_maximum : 0);
+  outbound_aliases_ =
+      protocol::OutboundTopicAliases(v5 ? connect.properties.topic_alias_maximum.value_or(0) : 0);
+  std::uint16_t client_receive_max = v5 ? connect.properties.receive_maximum.value_or(65535) : 65535;
+  inflight_.set_receive_maximum(std::min(client_receive_max, cfg.max_inflight_out));
+  inbound_.reset_connection();
+  will_ = connect.will;
+
+  // Retransmit what the previous connection left unacknowledged, in the original order
+  // (spec 4.4): PUBLISH with DUP set, or PUBREL for messages already PUBREC'd.
+  for (const auto& entry : inflight_.entries()) {
+    if (entry.state == protocol::OutboundState::AwaitingPubcomp) {
+      link_->send(mqtt::Pubrel{entry.packet_id, 0, {}});
+    } else {
+      Delivery copy = entry.item;
+      send_delivery(copy, entry.packet_id, /*dup=*/true);
+    }
+  }
+  pump();
+}
+
+void Session::detach() {
+  link_ = nullptr;
+  will_.reset();
+}
+
+void Session::send_delivery(Delivery& d, std::uint16_t packet_id, bool dup) {
+  const Message& m = *d.message;
+  const auto now = broker_.now();
+  mqtt::PublishHead head;
+  head.version = link_->version();
+  head.qos = d.qos;
+  head.retain = d.retain;
+  head.dup = dup;
+  head.topic = m.topic;
+  head.packet_id = packet_id;
+  head.payload_length = m.payload.size();
+  if (head.version == ProtocolVersion::v5) {
+    head.subscription_identifiers = d.subscription_ids;
+    head.message_expiry_interval = m.remaining_expiry(now);
+    head.shared_properties_length = m.shared_properties.size();
+    if (auto choice = outbound_aliases_.choose(m.topic)) {
+      head.topic_alias = choice->alias;
+      if (!choice->send_topic) head.topic = {};
+    }
+  }
+  link_->send_publish(head, d.message);
+  Metrics::add(broker_.metrics().messages_sent);
+}
+
+bool Session::enqueue(Delivery&& d) {
+  const Config& cfg = broker_.config();
+  if (!queue_) queue_ = std::make_unique<std::deque<Delivery>>();
+  const std::size_t size = d.message->payload.size();
+  if (queue_->size() >= cfg.max_queued_messages || queued_bytes_ + size > cfg.max_queued_bytes) {
+    Metrics::add(broker_.metrics().dropped_queue_full);
+    return false;
+  }
+  queued_bytes_ += size;
+  queue_->push_back(std::move(d));
+  return true;
+}
+
+namespace {
+// The client's Maximum Packet Size, checked with the full topic (worst case, before any alias is
+// chosen): a message too large for the client is dropped as if delivered (spec 3.1.2.11.4).
+bool too_large_for(std::uint32_t client_max, const Delivery& d, ProtocolVersion v) {
+  if (client_max == 0) return false;
+  mqtt::PublishHead head;
+  head.version = v;
+  head.qos = d.qos;
+  head.topic = d.message->topic;
+  head.packet_id = d.qos ? 1 : 0;
+  head.subscription_identifiers = d.subscription_ids;
+  if (d.message->expires_at) head.message_expiry_interval = 0xFFFFFFFF;
+  head.shared_properties_length = d.message->shared_properties.size();
+  head.payload_length = d.message->payload.size();
+  return mqtt::publish_wire_size(head) > client_max;
+}
+}  // namespace
+
+void Session::deliver(Delivery d) {
+  if (ended_) return;
+  Metrics& metrics = broker_.metrics();
+  const Config& cfg = broker_.config();
+  if (d.message->expired(broker_.now())) {
+    Metrics::add(metrics.dropped_expired);
+    return;
+  }
+  if (!link_) {
+    if (d.qos == 0 && !cfg.queue_qos0_offline) {
+      Metrics::add(metrics.dropped_offline_qos0);
+      return;
+    }
+    enqueue(std::move(d));
+    return;
+  }
+  if (queue_ && !queue_->empty()) {  // keep order behind what is already waiting
+    if (d.qos == 0 && link_->queued_bytes() >= cfg.write_queue_high_water) {
+      Metrics::add(metrics.dropped_qos0_slow_subscriber);
+      return;
+    }
+    enqueue(std::move(d));
+    pump();
+    return;
+  }
+  if (too_large_for(client_max_packet_size_, d, link_->version())) {
+    Metrics::add(metrics.dropped_too_large);
+    return;
+  }
+  if (d.qos == 0) {
+    if (link_->queued_bytes() >= cfg.write_queue_high_water) {
+      Metrics::add(metrics.dropped_qos0_slow_subscriber);
+      return;
+    }
+    send_delivery(d, 0, false);
+    return;
+  }
+  if (!inflight_.can_send() || link_->queued_bytes() >= cfg.write_queue_high_water) {
+    enqueue(std::move(d));
+    return;
+  }
+  const std::uint8_t qos = d.qos;
+  auto id = inflight_.start(std::move(d), qos);
+  send_delivery(const_cast<Delivery&>(inflight_.find(*id)->item), *id, false);
+}
+
+void Session::pump() {
+  if (!link_ || !queue_) return;
+  const Config& cfg = broker_.config();
+  const auto now = broker_.now();
+  while (!queue_->empty() && link_->queued_bytes() < cfg.write_queue_high_water) {
+    Delivery& front = queue_->front();
+    if (front.qos > 0 && !inflight_.can_send()) break;
+    Delivery d = std::move(front);
+    queue_->pop_front();
+    queued_bytes_ -= d.message->payload.size();
+    if (d.message->expired(now)) {
+      Metrics::add(broker_.metrics().dropped_expired);
+      continue;
+    }
+    if (too_large_for(client_max_packet_size_, d, link_->version())) {
+      Metrics::add(broker_.metrics().dropped_too_large);
+      continue;
+    }
+    if (d.qos == 0) {
+      send_delivery(d, 0, false);
+    } else {
+      const std::uint8_t qos = d.qos;
+      auto id = inflight_.start(std::move(d), qos);
+      send_delivery(const_cast<Delivery&>(inflight_.find(*id)->item), *id, false);
+    }
+  }
+  if (queue_->empty()) {
+    queue_.reset();  // give the memory back: idle sessions hold no queue
+    queued_bytes_ = 0;
+  }
+}
+
+void Session::protocol_error(ReasonCode reason, std::string_view why) {
+  Metrics::add(broker_.metrics().protocol_errors);
+  log::info("protocol_error", {{"client_id", client_id_},
+                               {"reason", mqtt::reason_code_name(static_cast<std::uint8_t>(reason))},
+                               {"detail", why}});
+  if (link_) link_->disconnect(reason, why);
+}
+
+void Session::acknowledge_publish(mqtt::PacketType type, std::uint16_t id, std::uint8_t reason,
+                                  std::string_view why) {
+  mqtt::Properties props;
+  if (!why.empty() && is_v5()) props.reason_string = std::string(why);
+  if (type == mqtt::PacketType::Puback) {
+    link_->send(mqtt::Puback{id, reason, std::move(props)});
+  } else {
+    link_->send(mqtt::Pubrec{id, reason, std::move(props)});
+  }
+}
+
+void Session::on_publish(mqtt::Publish&& p) {
+  if (!link_) return;
+  const Config& cfg = broker_.config();
+  Metrics::add(broker_.metrics().messages_received);
+  if (link_->version() == ProtocolVersion::v5) {
+    if (p.properties.topic_alias || p.topic.empty()) {
+      auto resolved = inbound_aliases_.resolve(p.topic, p.properties.topic_alias);
+      if (resolved.error) {
+        protocol_error(*resolved.error, "invalid topic alias");
+        return;
+      }
+      p.topic = std::move(resolved.topic);
+    }
+    p.properties.topic_alias.reset();
+    if (!p.properties.subscription_identifiers.empty()) {
+      protocol_error(ReasonCode::ProtocolError, "subscription identifier in PUBLISH from a client");
+      return;
+    }
+  }
+  if (p.topic.empty()) {
+    protocol_error(ReasonCode::ProtocolError, "empty topic");
+    return;
+  }
+  if (p.qos > cfg.maximum_qos) {
+    protocol_error(ReasonCode::QosNotSupported, "QoS above the server's maximum");
+    return;
+  }
+  if (p.retain && !cfg.retain_available) {
+    protocol_error(ReasonCode::RetainNotSupported, "retain is not available");
+    return;
+  }
+
+  const std::uint16_t id = p.packet_id;
+  const std::uint8_t qos = p.qos;
+  if (qos > 0) {
+    auto outcome = inbound_.on_publish(id, qos);
+    if (outcome == protocol::InboundFlow::PublishOutcome::QuotaExceeded) {
+      protocol_error(ReasonCode::ReceiveMaximumExceeded, "receive maximum exceeded");
+      return;
+    }
+    if (outcome == protocol::InboundFlow::PublishOutcome::DuplicateQos2) {
+      acknowledge_publish(mqtt::PacketType::Pubrec, id, 0);
+      return;
+    }
+  }
+  auto message = make_message(std::move(p.topic), std::move(p.payload), qos, p.retain,
+                              p.properties, broker_.now(), this);
+  broker_.publish(message);
+  if (!link_) return;  // delivery to ourselves may have closed the link (e.g. size limits)
+  if (qos == 1) {
+    inbound_.ack_qos1();
+    acknowledge_publish(mqtt::PacketType::Puback, id, 0);
+  } else if (qos == 2) {
+    acknowledge_publish(mqtt::PacketType::Pubrec, id, 0);
+  }
+}
+
+void Session::on_puback(const mqtt::Puback& p) {
+  inflight_.on_puback(p.packet_id);
+  pump();
+}
+
+void Session::on_pubrec(const mqtt::Pubrec& p) {
+  switch (inflight_.on_pubrec(p.packet_id, p.reason_code)) {
+    case protocol::AckOutcome::SendPubrel:
+      link_->send(mqtt::Pubrel{p.packet_id, 0, {}});
+      break;
+    case protocol::AckOutcome::UnknownId:
+      link_->send(mqtt::Pubrel{
+          p.packet_id, static_cast<std::uint8_t>(ReasonCode::PacketIdentifierNotFound), {}});
+      break;
+    default:
+      break;
+  }
+  pump();
+}
+
+void Session::on_pubrel(const mqtt::Pubrel& p) {
+  const bool known = inbound_.on_pubrel(p.packet_id);
+  link_->send(mqtt::Pubcomp{
+      p.packet_id,
+      known ? std::uint8_t{0} : static_cast<std::uint8_t>(ReasonCode::PacketIdentifierNotFound),
+      {}});
+}
+
+void Session::on_pubcomp(const mqtt::Pubcomp& p) {
+  inflight_.on_pubcomp(p.packet_id);
+  pump();
+}
+
+void Session::on_subscribe(mqtt::Subscribe&& p) {
+  const Config& cfg = broker_.config();
+  const bool v5 = is_v5();
+  std::uint32_t subscription_id = 0;
+  if (!p.properties.subscription_identifiers.empty()) {
+    if (!cfg.subscription_identifiers) {
+      protocol_error(ReasonCode::SubscriptionIdentifiersNotSupported,
+                     "subscription identifiers are not supported");
+      return;
+    }
+    subscription_id = p.properties.subscription_identifiers.front();
+  }
+  const auto failure = [v5](ReasonCode v5_code) {
+    return v5 ? static_cast<std::uint8_t>(v5_code) : std::uint8_t{0x80};
+  };
+
+  mqtt::Suback ack;
+  ack.packet_id = p.packet_id;
+  ack.reason_codes.reserve(p.subscriptions.size());
+  std::vector<Delivery> retained;
+  for (auto& sub : p.subscriptions) {
+    const std::string& filter = sub.filter;
+    if (!mqtt::is_valid_topic_filter(filter)) {
+      ack.reason_codes.push_back(failure(ReasonCode::TopicFilterInvalid));
+      continue;
+    }
+    const auto shared = mqtt::parse_shared_filter(filter);
+    if (shared && sub.options.no_local) {
+      protocol_error(ReasonCode::ProtocolError, "no local on a shared subscription");
+      return;
+    }
+    if (shared && !cfg.shared_subscriptions) {
+      ack.reason_codes.push_back(failure(ReasonCode::SharedSubscriptionsNotSupported));
+      continue;
+    }
+    const std::string_view plain = shared ? shared->filter : std::string_view(filter);
+    if (!cfg.wildcard_subscriptions && plain.find_first_of("+#") != std::string_view::npos) {
+      ack.reason_codes.push_back(failure(ReasonCode::WildcardSubscriptionsNotSupported));
+      continue;
+    }
+    const bool existed = subscriptions_.find(filter) != subscriptions_.end();
+    if (!existed && subscriptions_.size() >= cfg.max_subscriptions_per_client) {
+      ack.reason_codes.push_back(failure(ReasonCode::QuotaExceeded));
+      continue;
+    }
+    mqtt::SubscriptionOptions options = sub.options;
+    options.max_qos = std::min(options.max_qos, cfg.maximum_qos);
+    subscriptions_[filter] = SubscriptionRecord{options, subscription_id};
+    broker_.subscribe(shared_from_this(), filter, options, subscription_id);
+    ack.reason_codes.push_back(options.max_qos);
+
+    // Retained messages are not sent for shared subscriptions (spec 4.8.2).
+    const bool send_retained =
+        !shared && (options.retain_handling == 0 || (options.retain_handling == 1 && !existed));
+    if (send_retained) {
+      for (auto& m : broker_.retained_matching(filter)) {
+        Delivery d;
+        d.qos = std::min(m->qos, options.max_qos);
+        d.retain = true;
+        if (subscription_id) d.subscription_ids.push_back(subscription_id);
+        d.message = std::move(m);
+        retained.push_back(std::move(d));
+      }
+    }
+  }
+  link_->send(ack);
+  for (auto& d : retained) deliver(std::move(d));
+}
+
+void Session::on_unsubscribe(const mqtt::Unsubscribe& p) {
+  mqtt::Unsuback ack;
+  ack.packet_id = p.packet_id;
+  for (const auto& filter : p.filters) {
+    auto it = subscriptions_.find(filter);
+    if (it == subscriptions_.end()) {
+      ack.reason_codes.push_back(static_cast<std::uint8_t>(ReasonCode::NoSubscriptionExisted));
+      continue;
+    }
+    subscriptions_.erase(it);
+    broker_.unsubscribe(shared_from_this(), filter);
+    ack.reason_codes.push_back(0);
+  }
+  link_->send(ack);
+}
+
+void Session::end() {
+  if (ended_) return;
+  ended_ = true;
+  auto self = shared_from_this();
+  for (const auto& [filter, record] : subscriptions_) broker_.unsubscribe(self, filter);
+  subscriptions_.clear();
+  queue_.reset();
+  queued_bytes_ = 0;
+  inflight_.clear();
+}
+
+}  // namespace accord::core

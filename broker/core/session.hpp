@@ -1,0 +1,110 @@
+// One MQTT session: its subscriptions, the messages queued for it and the QoS 1/2 state in both
+// directions. Thread ownership: a session belongs to one I/O thread at a time (owner()); every
+// method except the registry fields is called only there. It outlives network connections when
+// the client asked for a persistent session.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "broker/codec/packets.hpp"
+#include "broker/core/link.hpp"
+#include "broker/core/message.hpp"
+#include "broker/protocol/inbound_flow.hpp"
+#include "broker/protocol/outbound_inflight.hpp"
+#include "broker/protocol/topic_alias.hpp"
+
+namespace accord::core {
+
+class Broker;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Broker& broker, std::string client_id, unsigned owner);
+  ~Session();
+
+  const std::string& client_id() const { return client_id_; }
+  unsigned owner() const { return owner_.load(std::memory_order_acquire); }
+  void set_owner(unsigned thread) { owner_.store(thread, std::memory_order_release); }
+
+  // ---- owner thread ----
+  // Binds a new network connection (after CONNACK was queued by the caller): retransmits what is
+  // in flight (PUBLISH with DUP, PUBREL) and starts sending queued messages.
+  void attach(Link& link, const mqtt::Connect& connect, std::uint32_t session_expiry);
+  // The connection is gone (or taken over). The session stays for its expiry interval.
+  void detach();
+  Link* link() const { return link_; }
+  bool online() const { return link_ != nullptr; }
+
+  // The will of the current connection (cleared by a normal DISCONNECT).
+  std::optional<mqtt::Will>& will() { return will_; }
+
+  void deliver(Delivery d);
+  // Sends queued messages while the client's receive maximum and the socket's high-water mark
+  // allow. Called after acks and when the write queue drains.
+  void pump();
+
+  // Packets from the client (after CONNECT).
+  void on_publish(mqtt::Publish&& p);
+  void on_puback(const mqtt::Puback& p);
+  void on_pubrec(const mqtt::Pubrec& p);
+  void on_pubrel(const mqtt::Pubrel& p);
+  void on_pubcomp(const mqtt::Pubcomp& p);
+  void on_subscribe(mqtt::Subscribe&& p);
+  void on_unsubscribe(const mqtt::Unsubscribe& p);
+
+  // The session ends: subscriptions removed, queue dropped. Called once, on the owner thread.
+  void end();
+  bool ended() const { return ended_; }
+
+  std::size_t queued() const { return queue_ ? queue_->size() : 0; }
+  std::size_t inflight() const { return inflight_.size(); }
+
+  // ---- guarded by Broker's registry mutex ----
+  std::uint64_t epoch = 0;        // which connection currently owns the session
+  bool connected = false;
+  std::uint32_t expiry_interval = 0;  // seconds after disconnect; 0xFFFFFFFF: never
+  std::optional<Clock::time_point> expires_at;
+
+ private:
+  void send_delivery(Delivery& d, std::uint16_t packet_id, bool dup);
+  bool enqueue(Delivery&& d);
+  void protocol_error(mqtt::ReasonCode reason, std::string_view why);
+  void acknowledge_publish(mqtt::PacketType type, std::uint16_t id, std::uint8_t reason,
+                           std::string_view why = {});
+  bool is_v5() const;
+
+  Broker& broker_;
+  const std::string client_id_;
+  std::atomic<unsigned> owner_;
+  Link* link_ = nullptr;
+  bool ended_ = false;
+
+  // Per connection.
+  std::uint32_t client_max_packet_size_ = 0;  // 0: no limit stated
+  protocol::InboundTopicAliases inbound_aliases_{0};
+  protocol::OutboundTopicAliases outbound_aliases_{0};
+  std::optional<mqtt::Will> will_;
+
+  // Session state.
+  struct SubscriptionRecord {
+    mqtt::SubscriptionOptions options;
+    std::uint32_t subscription_id = 0;
+  };
+  std::map<std::string, SubscriptionRecord, std::less<>> subscriptions_;
+  protocol::OutboundInflight<Delivery> inflight_;
+  protocol::InboundFlow inbound_;
+  // Allocated on first use: an idle session holds no queue.
+  std::unique_ptr<std::deque<Delivery>> queue_;
+  std::uint64_t queued_bytes_ = 0;
+};
+
+using SessionPtr = std::shared_ptr<Session>;
+
+}  // namespace accord::core

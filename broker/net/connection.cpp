@@ -1,0 +1,609 @@
+#include "broker/net/connection.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "broker/codec/topic.hpp"
+#include "broker/core/log.hpp"
+#include "broker/net/server.hpp"
+#include "broker/protocol/keep_alive.hpp"
+
+namespace accord::net {
+
+namespace asio = boost::asio;
+using mqtt::ProtocolVersion;
+using mqtt::ReasonCode;
+
+namespace {
+constexpr std::size_t kReadBufferSize = 64 * 1024;
+constexpr int kReadsPerWakeup = 4;  // then yield to other connections of the thread
+constexpr auto kCloseTimeout = std::chrono::seconds(5);
+
+const char* version_name(ProtocolVersion v) {
+  switch (v) {
+    case ProtocolVersion::v31: return "3.1";
+    case ProtocolVersion::v311: return "3.1.1";
+    case ProtocolVersion::v5: return "5.0";
+  }
+  return "?";
+}
+
+std::string assign_client_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id = "accord-";
+  std::uint64_t r = rng();
+  for (int i = 0; i < 16; ++i, r >>= 4) id.push_back(hex[r & 0xF]);
+  return id;
+}
+}  // namespace
+
+Connection::Connection(Server& server, IoThread& thread, asio::ip::tcp::socket socket)
+    : server_(server), thread_(thread), socket_(std::move(socket)) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) {
+    peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+}
+
+Connection::~Connection() = default;
+
+void Connection::start() {
+  boost::system::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  // Link into the thread's list for sweeps.
+  next = thread_.connections;
+  if (next) next->prev = this;
+  thread_.connections = this;
+  last_activity_ = thread_.now;
+  deadline_ = thread_.now + server_.config().connect_timeout;
+  wait_readable();
+}
+
+void Connection::wait_readable() {
+  if (wait_pending_ || state_ >= State::Closing || reading_paused_) return;
+  wait_pending_ = true;
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->wait_pending_ = false;
+                       self->on_readable(ec);
+                     });
+}
+
+void Connection::on_readable(const boost::system::error_code& ec) {
+  if (state_ >= State::Closing) return;
+  if (ec) {
+    close_detail_ = ec.message();
+    finish_close();
+    return;
+  }
+  auto& buf = thread_.read_buffer;
+  if (buf.size() < kReadBufferSize) buf.resize(kReadBufferSize);
+  bool drained = false;
+  for (int round = 0; round < kReadsPerWakeup; ++round) {
+    boost::system::error_code rec;
+    const std::size_t n = socket_.read_some(asio::buffer(buf), rec);
+    if (rec == asio::error::would_block || rec == asio::error::try_again) {
+      drained = true;
+      break;
+    }
+    if (rec) {
+      close_detail_ = rec == asio::error::eof ? "connection closed by client" : rec.message();
+      finish_close();
+      return;
+    }
+    core::Metrics::add(server_.metrics().bytes_received, n);
+    last_activity_ = thread_.now;
+    std::span<const std::uint8_t> data(buf.data(), n);
+    if (partial_.empty()) {
+      const std::size_t used = consume(data);
+      if (used < n && state_ < State::Closing) partial_.assign(data.begin() + used, data.end());
+    } else {
+      partial_.insert(partial_.end(), data.begin(), data.end());
+      const std::size_t used = consume(partial_);
+      partial_.erase(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(used));
+    }
+    if (partial_.empty() && partial_.capacity() > 0) partial_ = {};  // idle: hold nothing
+    if (state_ >= State::Closing || reading_paused_) return;
+    if (n < buf.size()) {
+      drained = true;  // a short read on a stream socket: the kernel buffer is empty
+      break;
+    }
+  }
+  if (drained) {
+    wait_readable();
+  } else {
+    // More is waiting but other connections get their turn first. Epoll is edge-triggered,
+    // so we must come back by ourselves rather than wait.
+    asio::post(thread_.context, [self = shared_from_this()] { self->on_readable({}); });
+  }
+}
+
+void Connection::resume_reading() {
+  reading_paused_ = false;
+  if (!partial_.empty()) {
+    const std::size_t used = consume(partial_);
+    partial_.erase(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(used));
+    if (state_ >= State::Closing || reading_paused_) return;
+  }
+  wait_readable();
+}
+
+std::size_t Connection::consume(std::span<const std::uint8_t> data) {
+  const std::uint32_t max_packet = server_.config().max_packet_size;
+  std::size_t offset = 0;
+  while (offset < data.size() && state_ < State::Closing && !reading_paused_) {
+    const auto probe = mqtt::probe_frame(data.subspan(offset));
+    if (probe.status == mqtt::FrameStatus::Malformed) {
+      fail({ReasonCode::MalformedPacket, "invalid remaining length", std::nullopt});
+      break;
+    }
+    if (probe.header.header_length != 0 && probe.header.total_length() > max_packet) {
+      fail({ReasonCode::PacketTooLarge,
+            "packet of " + std::to_string(probe.header.total_length()) +
+                " bytes exceeds maximum packet size " + std::to_string(max_packet),
+            std::nullopt});
+      break;
+    }
+    if (probe.status == mqtt::FrameStatus::NeedMore) break;
+    const std::size_t total = probe.header.total_length();
+    auto decoded = mqtt::decode(data.subspan(offset, total), version_,
+                                mqtt::DecodeLimits{server_.config().allow_mqtt31});
+    offset += total;
+    if (!decoded) {
+      fail(decoded.error());
+      break;
+    }
+    handle(std::move(decoded).value());
+  }
+  return offset;
+}
+
+void Connection::fail(const mqtt::DecodeError& error) {
+  core::Metrics::add(server_.metrics().protocol_errors);
+  core::log::info("bad_packet", {{"client_id", client_id_},
+                                 {"addr", peer_},
+                                 {"reason", mqtt::reason_code_name(static_cast<std::uint8_t>(error.reason))},
+                                 {"detail", error.message}});
+  if (state_ == State::AwaitConnect) {
+    if (error.reason == ReasonCode::UnsupportedProtocolVersion) {
+      // Answer in a CONNACK the client can read (3.1.1: return code 1; 5.0: 0x84).
+      version_ = error.version.value_or(ProtocolVersion::v311);
+      if (version_ != ProtocolVersion::v5) version_ = ProtocolVersion::v311;
+      refuse_connect(static_cast<std::uint8_t>(ReasonCode::UnsupportedProtocolVersion),
+                     mqtt::ConnectReturnCode::UnacceptableProtocolVersion, error.message);
+      return;
+    }
+    if (error.version == ProtocolVersion::v5 &&
+        (error.reason == ReasonCode::ClientIdentifierNotValid ||
+         error.reason == ReasonCode::TopicNameInvalid)) {
+      version_ = ProtocolVersion::v5;
+      refuse_connect(static_cast<std::uint8_t>(error.reason),
+                     mqtt::ConnectReturnCode::IdentifierRejected, error.message);
+      return;
+    }
+    close_detail_ = error.message;
+    begin_close();
+    return;
+  }
+  disconnect(error.reason, error.message);
+}
+
+void Connection::handle(mqtt::Packet&& packet) {
+  if (state_ == State::AwaitConnect) {
+    if (auto* c = std::get_if<mqtt::Connect>(&packet)) {
+      handle_connect(std::move(*c));
+    } else {
+      close_detail_ = "first packet is not CONNECT";
+      core::Metrics::add(server_.metrics().protocol_errors);
+      begin_close();
+    }
+    return;
+  }
+  std::visit(
+      [this](auto&& p) {
+        using T = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, mqtt::Publish>) {
+          session_->on_publish(std::move(p));
+        } else if constexpr (std::is_same_v<T, mqtt::Puback>) {
+          session_->on_puback(p);
+        } else if constexpr (std::is_same_v<T, mqtt::Pubrec>) {
+          session_->on_pubrec(p);
+        } else if constexpr (std::is_same_v<T, mqtt::Pubrel>) {
+          session_->on_pubrel(p);
+        } else if constexpr (std::is_same_v<T, mqtt::Pubcomp>) {
+          session_->on_pubcomp(p);
+        } else if constexpr (std::is_same_v<T, mqtt::Subscribe>) {
+          session_->on_subscribe(std::move(p));
+        } else if constexpr (std::is_same_v<T, mqtt::Unsubscribe>) {
+          session_->on_unsubscribe(p);
+        } else if constexpr (std::is_same_v<T, mqtt::Pingreq>) {
+          send(mqtt::Pingresp{});
+        } else if constexpr (std::is_same_v<T, mqtt::Disconnect>) {
+          handle_disconnect(p);
+        } else if constexpr (std::is_same_v<T, mqtt::Connect>) {
+          disconnect(ReasonCode::ProtocolError, "second CONNECT");
+        } else if constexpr (std::is_same_v<T, mqtt::Auth>) {
+          disconnect(ReasonCode::ProtocolError, "AUTH without an authentication method");
+        } else {
+          disconnect(ReasonCode::ProtocolError,
+                     std::string(mqtt::packet_type_name(mqtt::packet_type(mqtt::Packet(p)))) +
+                         " is not sent by clients");
+        }
+      },
+      std::move(packet));
+}
+
+void Connection::refuse_connect(std::uint8_t v5_reason, mqtt::ConnectReturnCode v3_code,
+                                std::string_view why) {
+  mqtt::Connack ack;
+  if (version_ == ProtocolVersion::v5) {
+    ack.reason_code = v5_reason;
+    if (!why.empty()) ack.properties.reason_string = std::string(why);
+  } else {
+    ack.reason_code = static_cast<std::uint8_t>(v3_code);
+  }
+  send(ack);
+  core::log::info("connect_refused", {{"client_id", client_id_},
+                                      {"addr", peer_},
+                                      {"reason", mqtt::reason_code_name(v5_reason)},
+                                      {"detail", why}});
+  close_detail_ = std::string(why);
+  publish_will_on_close_ = false;
+  begin_close();
+}
+
+void Connection::handle_connect(mqtt::Connect&& connect) {
+  const Config& cfg = server_.config();
+  version_ = connect.version;
+  client_id_ = connect.client_id;
+  const bool v5 = version_ == ProtocolVersion::v5;
+
+  if (version_ == ProtocolVersion::v31 && !cfg.allow_mqtt31) {
+    refuse_connect(static_cast<std::uint8_t>(ReasonCode::UnsupportedProtocolVersion),
+                   mqtt::ConnectReturnCode::UnacceptableProtocolVersion, "MQTT 3.1 is disabled");
+    return;
+  }
+  if (connect.properties.authentication_method) {
+    refuse_connect(static_cast<std::uint8_t>(ReasonCode::BadAuthenticationMethod),
+                   mqtt::ConnectReturnCode::NotAuthorized,
+                   "enhanced authentication is not supported");
+    return;
+  }
+  std::optional<std::string> assigned_id;
+  if (connect.client_id.empty()) {
+    // 3.1.1 allows an empty id only with a clean session (3.1.3-8); 3.1 never; 5.0 always.
+    if (version_ == ProtocolVersion::v31 || (!v5 && !connect.clean_start)) {
+      refuse_connect(static_cast<std::uint8_t>(ReasonCode::ClientIdentifierNotValid),
+                     mqtt::ConnectReturnCode::IdentifierRejected,
+                     "empty client id needs a clean session");
+      return;
+    }
+    connect.client_id = assign_client_id();
+    client_id_ = connect.client_id;
+    if (v5) assigned_id = connect.client_id;
+  }
+  if (connect.client_id.size() > cfg.max_client_id_length) {
+    refuse_connect(static_cast<std::uint8_t>(ReasonCode::ClientIdentifierNotValid),
+                   mqtt::ConnectReturnCode::IdentifierRejected, "client id too long");
+    return;
+  }
+  if (connect.will && connect.will->retain && !cfg.retain_available) {
+    refuse_connect(static_cast<std::uint8_t>(ReasonCode::RetainNotSupported),
+                   mqtt::ConnectReturnCode::NotAuthorized, "retain is not available");
+    return;
+  }
+  if (connect.will && connect.will->qos > cfg.maximum_qos) {
+    refuse_connect(static_cast<std::uint8_t>(ReasonCode::QosNotSupported),
+                   mqtt::ConnectReturnCode::NotAuthorized, "will QoS above the server maximum");
+    return;
+  }
+
+  // Keep-alive: MQTT 5 lets the server lower it (Server Keep Alive).
+  std::uint16_t keep_alive = connect.keep_alive;
+  std::optional<std::uint16_t> server_keep_alive;
+  if (v5) {
+    server_keep_alive = protocol::choose_server_keep_alive(keep_alive, cfg.max_keep_alive);
+    if (server_keep_alive) keep_alive = *server_keep_alive;
+  }
+  keep_alive_grace_ms_ = static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(protocol::keep_alive_deadline(keep_alive))
+          .count());
+
+  // Session expiry: 3.1.1 clean session = ends with the connection, otherwise never expires.
+  std::optional<std::uint32_t> granted_expiry;
+  if (v5) {
+    session_expiry_ = connect.properties.session_expiry_interval.value_or(0);
+    if (session_expiry_ > cfg.max_session_expiry) {
+      session_expiry_ = cfg.max_session_expiry;
+      granted_expiry = session_expiry_;
+    }
+  } else {
+    session_expiry_ = connect.clean_start ? 0 : 0xFFFFFFFF;
+  }
+
+  state_ = State::Connecting;
+  reading_paused_ = true;  // packets pipelined behind CONNECT wait until the session is ready
+  pending_connect_ = std::make_unique<mqtt::Connect>(std::move(connect));
+
+  mqtt::Connack ack;
+  if (v5) {
+    auto& p = ack.properties;
+    if (assigned_id) p.assigned_client_identifier = assigned_id;
+    if (granted_expiry) p.session_expiry_interval = granted_expiry;
+    if (server_keep_alive) p.server_keep_alive = server_keep_alive;
+    p.receive_maximum = cfg.receive_maximum;
+    p.maximum_packet_size = cfg.max_packet_size;
+    p.topic_alias_maximum = cfg.topic_alias_maximum;
+    if (cfg.maximum_qos < 2) p.maximum_qos = cfg.maximum_qos;
+    if (!cfg.retain_available) p.retain_available = 0;
+    if (!cfg.wildcard_subscriptions) p.wildcard_subscription_available = 0;
+    if (!cfg.subscription_identifiers) p.subscription_identifier_available = 0;
+    if (!cfg.shared_subscriptions) p.shared_subscription_available = 0;
+  }
+  auto self = shared_from_this();
+  server_.broker().open_session(
+      *pending_connect_, session_expiry_, thread_.index,
+      [self, ack = std::move(ack)](core::Broker::OpenResult r) mutable {
+        if (self->state_ != State::Connecting) {
+          // The connection died while the session was being handed over.
+          if (r.session) self->server_.broker().connection_closed(r.session, r.epoch, false);
+          return;
+        }
+        if (!r.session) {  // another connection with the same id took over meanwhile
+          self->close_detail_ = "taken over during connect";
+          self->publish_will_on_close_ = false;
+          self->begin_close();
+          return;
+        }
+        ack.session_present = r.session_present;
+        self->send(ack);
+        self->on_session_ready(std::move(r.session), r.session_present, r.epoch);
+      });
+}
+
+void Connection::on_session_ready(core::SessionPtr session, bool present, std::uint64_t epoch) {
+  session_ = std::move(session);
+  epoch_ = epoch;
+  state_ = State::Connected;
+  last_activity_ = thread_.now;
+  const mqtt::Connect& c = *pending_connect_;
+  core::log::info("connect", {{"client_id", client_id_},
+                              {"addr", peer_},
+                              {"protocol", version_name(version_)},
+                              {"clean_start", c.clean_start},
+                              {"keep_alive", c.keep_alive},
+                              {"session_present", present}});
+  session_->attach(*this, c, session_expiry_);
+  pending_connect_.reset();
+  resume_reading();
+}
+
+void Connection::handle_disconnect(const mqtt::Disconnect& d) {
+  if (version_ == ProtocolVersion::v5) {
+    if (d.properties.session_expiry_interval) {
+      // Setting a non-zero expiry on DISCONNECT when CONNECT said 0 is a protocol error (3.14.2.2.2).
+      if (session_expiry_ == 0 && *d.properties.session_expiry_interval != 0) {
+        disconnect(ReasonCode::ProtocolError, "session expiry changed from 0 on DISCONNECT");
+        return;
+      }
+      session_expiry_ = std::min(*d.properties.session_expiry_interval,
+                                 server_.config().max_session_expiry);
+      // The registry reads the interval when the connection closes.
+      server_.broker().update_session_expiry(session_, epoch_, session_expiry_);
+    }
+  }
+  publish_will_on_close_ =
+      d.reason_code == static_cast<std::uint8_t>(ReasonCode::DisconnectWithWillMessage);
+  close_reason_ = d.reason_code;
+  close_detail_ = "client disconnected";
+  begin_close();
+}
+
+void Connection::disconnect(ReasonCode reason, std::string_view reason_string) {
+  if (state_ >= State::Closing) return;
+  close_reason_ = static_cast<std::uint8_t>(reason);
+  if (close_detail_.empty()) close_detail_ = std::string(reason_string);
+  if (reason == ReasonCode::SessionTakenOver) {
+    // The will is the new owner's business (Broker::open_session decided already).
+    publish_will_on_close_ = false;
+  } else if (reason == ReasonCode::ServerShuttingDown) {
+    publish_will_on_close_ = false;
+  } else {
+    core::Metrics::add(server_.metrics().protocol_errors);
+  }
+  if (version_ == ProtocolVersion::v5 && state_ >= State::Connecting) {
+    mqtt::Disconnect d;
+    d.reason_code = static_cast<std::uint8_t>(reason);
+    if (!reason_string.empty()) d.properties.reason_string = std::string(reason_string);
+    send(d);
+  }
+  begin_close();
+}
+
+void Connection::shutdown() { disconnect(ReasonCode::ServerShuttingDown, "server shutting down"); }
+
+void Connection::sweep(core::Clock::time_point now) {
+  switch (state_) {
+    case State::AwaitConnect:
+      if (now >= deadline_) {
+        close_detail_ = "no CONNECT within the connect timeout";
+        begin_close();
+      }
+      break;
+    case State::Connected:
+      if (keep_alive_grace_ms_ != 0 &&
+          now - last_activity_ > std::chrono::milliseconds(keep_alive_grace_ms_)) {
+        close_detail_ = "keep alive timeout";
+        disconnect(ReasonCode::KeepAliveTimeout, "keep alive timeout");
+      }
+      break;
+    case State::Closing:
+      if (now >= deadline_) finish_close();  // the peer does not read: give up flushing
+      break;
+    default:
+      break;
+  }
+}
+
+// ---- output ---------------------------------------------------------------------------
+
+void Connection::send(const mqtt::Packet& packet) {
+  if (state_ == State::Closed) return;
+  auto& q = queued_;
+  const std::size_t before = q.bytes.size();
+  mqtt::encode(packet, version_, q.bytes);
+  const std::size_t added = q.bytes.size() - before;
+  if (!q.segments.empty() && !q.segments.back().message && q.segments.back().end == before) {
+    q.segments.back().end = static_cast<std::uint32_t>(q.bytes.size());
+  } else {
+    q.segments.push_back(Segment{static_cast<std::uint32_t>(before),
+                                 static_cast<std::uint32_t>(q.bytes.size()), nullptr, false});
+  }
+  queued_bytes_ += added;
+  mark_dirty();
+}
+
+void Connection::send_publish(const mqtt::PublishHead& head, const core::MessagePtr& message) {
+  if (state_ == State::Closed) return;
+  auto& q = queued_;
+  const std::size_t before = q.bytes.size();
+  mqtt::encode_publish_head(head, q.bytes);
+  if (!q.segments.empty() && !q.segments.back().message && q.segments.back().end == before) {
+    q.segments.back().end = static_cast<std::uint32_t>(q.bytes.size());
+  } else {
+    q.segments.push_back(Segment{static_cast<std::uint32_t>(before),
+                                 static_cast<std::uint32_t>(q.bytes.size()), nullptr, false});
+  }
+  const bool with_props = head.version == ProtocolVersion::v5;
+  const std::size_t tail =
+      (with_props ? message->shared_properties.size() : 0) + message->payload.size();
+  if (tail > 0) q.segments.push_back(Segment{0, 0, message, with_props});
+  queued_bytes_ += (q.bytes.size() - before) + tail;
+  mark_dirty();
+}
+
+void Connection::mark_dirty() {
+  if (in_dirty_list_ || writing_) return;
+  in_dirty_list_ = true;
+  thread_.dirty.push_back(shared_from_this());
+  if (!thread_.flush_posted) {
+    thread_.flush_posted = true;
+    asio::post(thread_.context, [t = &thread_] { t->flush_dirty(); });
+  }
+}
+
+void IoThread::flush_dirty() {
+  flush_posted = false;
+  auto batch = std::move(dirty);
+  dirty.clear();
+  for (auto& c : batch) c->flush();
+}
+
+void Connection::flush() {
+  in_dirty_list_ = false;
+  if (writing_ || state_ == State::Closed || queued_.segments.empty()) return;
+  std::swap(queued_, writing_queue_);
+  buffers_.clear();
+  writing_bytes_ = 0;
+  for (const Segment& s : writing_queue_.segments) {
+    if (s.message) {
+      if (s.with_properties && !s.message->shared_properties.empty()) {
+        buffers_.emplace_back(s.message->shared_properties.data(),
+                              s.message->shared_properties.size());
+      }
+      if (!s.message->payload.empty()) {
+        buffers_.emplace_back(s.message->payload.data(), s.message->payload.size());
+      }
+    } else {
+      buffers_.emplace_back(writing_queue_.bytes.data() + s.begin, s.end - s.begin);
+    }
+  }
+  for (const auto& b : buffers_) writing_bytes_ += b.size();
+  writing_ = true;
+  asio::async_write(socket_, buffers_,
+                    [self = shared_from_this()](const boost::system::error_code& ec,
+                                                std::size_t n) { self->on_written(ec, n); });
+}
+
+void Connection::on_written(const boost::system::error_code& ec, std::size_t bytes) {
+  writing_ = false;
+  queued_bytes_ -= writing_bytes_;
+  writing_bytes_ = 0;
+  writing_queue_.segments.clear();  // releases the messages
+  writing_queue_.bytes.clear();
+  if (writing_queue_.bytes.capacity() > 64 * 1024) writing_queue_ = {};
+  core::Metrics::add(server_.metrics().bytes_sent, bytes);
+  if (ec) {
+    if (state_ != State::Closed) {
+      close_detail_ = "write failed: " + ec.message();
+      finish_close();
+    }
+    return;
+  }
+  if (state_ == State::Closed) return;
+  // Room again: let the session send what it queued while we were above the high-water mark.
+  if (state_ == State::Connected && attached_to_session()) session_->pump();
+  if (!queued_.segments.empty()) {
+    flush();
+  } else if (state_ == State::Closing) {
+    finish_close();
+  } else if (queued_.bytes.capacity() > 64 * 1024) {
+    queued_ = {};
+  }
+}
+
+// ---- closing ----------------------------------------------------------------------------
+
+void Connection::begin_close() {
+  if (state_ >= State::Closing) return;
+  const bool had_session = state_ == State::Connected;
+  (void)had_session;
+  state_ = State::Closing;
+  deadline_ = thread_.now + kCloseTimeout;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
+  if (!writing_ && queued_.segments.empty()) {
+    finish_close();
+  } else if (!writing_ && !in_dirty_list_) {
+    flush();
+  }
+}
+
+bool Connection::attached_to_session() const {
+  return session_ && session_->owner() == thread_.index && session_->link() == this;
+}
+
+void Connection::finish_close() {
+  if (state_ == State::Closed) return;
+  const bool was_connected = state_ == State::Connected || (state_ == State::Closing && session_);
+  state_ = State::Closed;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  // Unlink from the thread's list.
+  if (prev) prev->next = next; else if (thread_.connections == this) thread_.connections = next;
+  if (next) next->prev = prev;
+  prev = next = nullptr;
+  server_.metrics().connections_current.fetch_sub(1, std::memory_order_relaxed);
+
+  if (attached_to_session()) {
+    server_.broker().connection_closed(session_, epoch_, publish_will_on_close_);
+  }
+  if (was_connected) {
+    core::log::info("disconnect", {{"client_id", client_id_},
+                                   {"addr", peer_},
+                                   {"reason", mqtt::reason_code_name(close_reason_)},
+                                   {"detail", close_detail_}});
+  } else {
+    core::log::debug("connection_closed", {{"addr", peer_}, {"detail", close_detail_}});
+  }
+  session_.reset();
+  pending_connect_.reset();
+  partial_ = {};
+  queued_ = {};
+}
+
+}  // namespace accord::net

@@ -1,0 +1,114 @@
+// One client's TCP connection: reads and frames packets, handles CONNECT / PINGREQ / DISCONNECT
+// itself, hands the rest to its session, and owns the bounded, gathered write queue.
+// Thread ownership: created by the Server, then touched only on its IoThread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <boost/asio.hpp>
+
+#include "broker/codec/codec.hpp"
+#include "broker/core/link.hpp"
+#include "broker/core/session.hpp"
+
+namespace accord::net {
+
+class Server;
+struct IoThread;
+
+class Connection final : public std::enable_shared_from_this<Connection>, public core::Link {
+ public:
+  Connection(Server& server, IoThread& thread, boost::asio::ip::tcp::socket socket);
+  ~Connection() override;
+
+  void start();
+  // Keep-alive, CONNECT timeout and stuck-close checks; called by the thread's sweep.
+  void sweep(core::Clock::time_point now);
+  // Server shutdown: DISCONNECT 0x8B for MQTT 5, then close.
+  void shutdown();
+  // Writes what is queued (called by IoThread::flush_dirty).
+  void flush();
+
+  // core::Link
+  mqtt::ProtocolVersion version() const override { return version_; }
+  void send(const mqtt::Packet& packet) override;
+  void send_publish(const mqtt::PublishHead& head, const core::MessagePtr& message) override;
+  std::size_t queued_bytes() const override { return queued_bytes_; }
+  void disconnect(mqtt::ReasonCode reason, std::string_view reason_string = {}) override;
+  std::string_view peer() const override { return peer_; }
+
+  // Intrusive list links (IoThread::connections).
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+
+ private:
+  enum class State : std::uint8_t { AwaitConnect, Connecting, Connected, Closing, Closed };
+
+  void wait_readable();
+  void on_readable(const boost::system::error_code& ec);
+  void resume_reading();
+  // Parses and handles every whole packet in `data`; returns the bytes consumed.
+  std::size_t consume(std::span<const std::uint8_t> data);
+  void handle(mqtt::Packet&& packet);
+  void handle_connect(mqtt::Connect&& connect);
+  void refuse_connect(std::uint8_t v5_reason, mqtt::ConnectReturnCode v3_code, std::string_view why);
+  void on_session_ready(core::SessionPtr session, bool present, std::uint64_t epoch);
+  void handle_disconnect(const mqtt::Disconnect& d);
+  void fail(const mqtt::DecodeError& error);
+  void mark_dirty();
+  void on_written(const boost::system::error_code& ec, std::size_t bytes);
+  void begin_close();
+  void finish_close();
+  bool attached_to_session() const;
+
+  Server& server_;
+  IoThread& thread_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string peer_;
+  State state_ = State::AwaitConnect;
+  mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v311;
+  bool reading_paused_ = false;
+  bool wait_pending_ = false;
+  bool in_dirty_list_ = false;
+  bool writing_ = false;
+  bool publish_will_on_close_ = true;
+  std::uint8_t close_reason_ = 0;
+  std::string close_detail_;
+
+  core::Clock::time_point last_activity_;
+  core::Clock::time_point deadline_;  // CONNECT timeout, then stuck-close limit
+  std::uint32_t keep_alive_grace_ms_ = 0;  // 0: no keep-alive
+  std::uint32_t session_expiry_ = 0;
+
+  core::SessionPtr session_;
+  std::uint64_t epoch_ = 0;
+  std::string client_id_;
+  std::unique_ptr<mqtt::Connect> pending_connect_;
+
+  // Bytes of an incomplete packet (only between reads).
+  std::vector<std::uint8_t> partial_;
+
+  // Output: bytes for control packets and PUBLISH heads, and references to the shared parts of
+  // forwarded messages, in wire order. `queued_` is appended to while `writing_` goes out.
+  struct Segment {
+    std::uint32_t begin = 0;
+    std::uint32_t end = 0;
+    core::MessagePtr message;  // when set: [shared properties] + payload of this message
+    bool with_properties = false;
+  };
+  struct OutputQueue {
+    std::vector<std::uint8_t> bytes;
+    std::vector<Segment> segments;
+  };
+  OutputQueue queued_;
+  OutputQueue writing_queue_;
+  std::vector<boost::asio::const_buffer> buffers_;
+  std::size_t queued_bytes_ = 0;  // queued_ + writing_queue_
+  std::size_t writing_bytes_ = 0;
+};
+
+}  // namespace accord::net

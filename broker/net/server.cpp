@@ -1,0 +1,220 @@
+#include "broker/net/server.hpp"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include "broker/core/log.hpp"
+#include "broker/net/connection.hpp"
+
+namespace accord::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+unsigned resolve_thread_count(unsigned configured) {
+  if (configured != 0) return configured;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : hw;
+}
+
+// Lets the broker hold max_connections sockets without EMFILE when the hard limit allows.
+void raise_file_limit(std::uint32_t wanted) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  const rlim_t target = std::min<rlim_t>(rl.rlim_max, static_cast<rlim_t>(wanted) + 64);
+  if (rl.rlim_cur < target) {
+    rl.rlim_cur = target;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+}  // namespace
+
+Server::Server(const Config& config)
+    : config_(config),
+      broker_(config_, *this, metrics_),
+      signals_(control_),
+      tick_timer_(control_),
+      stop_timer_(control_) {
+  const unsigned n = resolve_thread_count(config_.io_threads);
+  threads_.reserve(n);
+  for (unsigned i = 0; i < n; ++i) threads_.push_back(std::make_unique<IoThread>(i));
+}
+
+Server::~Server() {
+  for (auto& t : threads_) t->context.stop();
+  for (auto& w : workers_) {
+    if (w.joinable()) w.join();
+  }
+}
+
+void Server::post(unsigned thread, std::function<void()> fn) {
+  asio::post(threads_[thread % threads_.size()]->context, std::move(fn));
+}
+
+void Server::start() {
+  raise_file_limit(config_.max_connections);
+  for (const auto& l : config_.listeners) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(l.address, ec);
+    if (ec) throw std::runtime_error("listener address '" + l.address + "' is not valid: " + ec.message());
+    tcp::endpoint endpoint(address, l.port);
+    auto acceptor = std::make_unique<tcp::acceptor>(control_);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + l.address + ":" + std::to_string(l.port) +
+                               ": " + ec.message());
+    }
+    auto bound = acceptor->local_endpoint();
+    core::log::info("listening", {{"address", bound.address().to_string()},
+                                  {"port", bound.port()},
+                                  {"protocol", "mqtt"}});
+    acceptors_.push_back(std::move(acceptor));
+  }
+  write_port_file();
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) accept(i);
+
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    core::log::info("signal", {{"signal", signo == SIGINT ? "SIGINT" : "SIGTERM"}});
+    stop();
+  });
+  schedule_tick();
+  for (auto& t : threads_) schedule_sweep(*t);
+}
+
+void Server::write_port_file() const {
+  if (config_.port_file.empty()) return;
+  const std::string tmp = config_.port_file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write port file '" + tmp + "'");
+    for (const auto& a : acceptors_) {
+      auto ep = a->local_endpoint();
+      out << ep.address().to_string() << ' ' << ep.port() << '\n';
+    }
+  }
+  if (std::rename(tmp.c_str(), config_.port_file.c_str()) != 0) {
+    throw std::runtime_error("cannot write port file '" + config_.port_file + "'");
+  }
+}
+
+std::vector<tcp::endpoint> Server::local_endpoints() const {
+  std::vector<tcp::endpoint> out;
+  for (const auto& a : acceptors_) out.push_back(a->local_endpoint());
+  return out;
+}
+
+void Server::accept(std::size_t listener) {
+  IoThread& target = *threads_[next_thread_++ % threads_.size()];
+  acceptors_[listener]->async_accept(
+      target.context, [this, listener, &target](const boost::system::error_code& ec, tcp::socket socket) {
+        if (stopping_) return;
+        if (ec) {
+          // EMFILE and friends: log, back off briefly, keep serving.
+          core::log::warn("accept_failed", {{"error", ec.message()}});
+          if (ec == asio::error::operation_aborted) return;
+        } else if (metrics_.connections_current.load(std::memory_order_relaxed) >=
+                   static_cast<std::int64_t>(config_.max_connections)) {
+          core::Metrics::add(metrics_.connections_refused);
+          boost::system::error_code ignored;
+          socket.close(ignored);
+        } else {
+          core::Metrics::add(metrics_.connections_accepted);
+          metrics_.connections_current.fetch_add(1, std::memory_order_relaxed);
+          auto connection = std::make_shared<Connection>(*this, target, std::move(socket));
+          asio::post(target.context, [connection] { connection->start(); });
+        }
+        accept(listener);
+      });
+}
+
+void Server::schedule_sweep(IoThread& thread) {
+  thread.sweep_timer.expires_after(std::chrono::milliseconds(500));
+  thread.sweep_timer.async_wait([this, &thread](const boost::system::error_code& ec) {
+    if (ec) return;
+    thread.now = core::Clock::now();
+    for (Connection* c = thread.connections; c != nullptr;) {
+      Connection* next = c->next;  // sweep may unlink c
+      auto keep = c->shared_from_this();
+      c->sweep(thread.now);
+      c = next;
+    }
+    schedule_sweep(thread);
+  });
+}
+
+void Server::schedule_tick() {
+  tick_timer_.expires_after(std::chrono::seconds(1));
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    broker_.tick();
+    schedule_tick();
+  });
+}
+
+void Server::run() {
+  core::log::info("started", {{"io_threads", threads_.size()},
+                              {"version", "0.1.0"}});
+  for (auto& t : threads_) {
+    IoThread* thread = t.get();
+    workers_.emplace_back([thread] {
+      core::current_io_thread = static_cast<int>(thread->index);
+      auto guard = asio::make_work_guard(thread->context);
+      thread->context.run();
+    });
+  }
+  control_.run();
+  for (auto& t : threads_) t->context.stop();
+  for (auto& w : workers_) w.join();
+  workers_.clear();
+  core::log::info("stopped", {{"messages_received", metrics_.messages_received.load()},
+                              {"messages_sent", metrics_.messages_sent.load()}});
+}
+
+void Server::stop() {
+  if (stopping_.exchange(true)) return;
+  asio::post(control_, [this] {
+    for (auto& a : acceptors_) {
+      boost::system::error_code ec;
+      a->close(ec);
+    }
+    signals_.cancel();
+    tick_timer_.cancel();
+    for (auto& t : threads_) {
+      IoThread* thread = t.get();
+      asio::post(thread->context, [thread] {
+        thread->sweep_timer.cancel();
+        for (Connection* c = thread->connections; c != nullptr;) {
+          Connection* next = c->next;
+          auto keep = c->shared_from_this();
+          c->shutdown();
+          c = next;
+        }
+      });
+    }
+    // Give queued DISCONNECTs and data up to shutdown_grace to go out, then stop everything.
+    stop_deadline_ = core::Clock::now() + config_.shutdown_grace;
+    wait_for_drain();
+  });
+}
+
+void Server::wait_for_drain() {
+  if (metrics_.connections_current.load() <= 0 || core::Clock::now() >= stop_deadline_) {
+    for (auto& t : threads_) t->context.stop();
+    control_.stop();
+    return;
+  }
+  stop_timer_.expires_after(std::chrono::milliseconds(20));
+  stop_timer_.async_wait([this](const boost::system::error_code&) { wait_for_drain(); });
+}
+
+}  // namespace accord::net

@@ -1,0 +1,87 @@
+// The network side of the broker: TCP listeners, one io_context per I/O thread (each connection
+// pinned to one thread for its whole life), a control context for accepting, signals and
+// timers. Implements core::Executor so core can hand work to the I/O threads.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+
+#include "broker/core/broker.hpp"
+#include "broker/core/config.hpp"
+#include "broker/core/executor.hpp"
+#include "broker/core/metrics.hpp"
+
+namespace accord::net {
+
+class Connection;
+
+// Per I/O thread state. Owned by the Server; touched only by its own thread (and the Server
+// before threads start / after they stop).
+struct IoThread {
+  explicit IoThread(unsigned index) : index(index), sweep_timer(context) {}
+  unsigned index;
+  boost::asio::io_context context{1};
+  boost::asio::steady_timer sweep_timer;
+  // Scratch buffer every connection of this thread reads into; only partial packets are
+  // copied into a connection's own storage, so an idle connection holds no read buffer.
+  std::vector<std::uint8_t> read_buffer;
+  // Connections with queued output, flushed together once the current handler returns.
+  std::vector<std::shared_ptr<Connection>> dirty;
+  bool flush_posted = false;
+  // Intrusive list of this thread's connections, for keep-alive and shutdown sweeps.
+  Connection* connections = nullptr;
+  core::Clock::time_point now = core::Clock::now();  // refreshed by the sweep and reads
+  void flush_dirty();
+};
+
+class Server final : public core::Executor {
+ public:
+  explicit Server(const Config& config);
+  ~Server() override;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every listener (throws std::runtime_error naming the address on failure) and writes
+  // the port file.
+  void start();
+  // Runs the I/O threads and the control loop on the calling thread until stop() completes.
+  void run();
+  // Graceful stop: no new connections, MQTT 5 clients get DISCONNECT 0x8B, writes get up to
+  // shutdown_grace to flush, then everything closes. Thread-safe, idempotent.
+  void stop();
+
+  std::vector<boost::asio::ip::tcp::endpoint> local_endpoints() const;
+  core::Broker& broker() { return broker_; }
+  core::Metrics& metrics() { return metrics_; }
+  const Config& config() const { return config_; }
+
+  unsigned thread_count() const override { return static_cast<unsigned>(threads_.size()); }
+  void post(unsigned thread, std::function<void()> fn) override;
+
+ private:
+  void accept(std::size_t listener);
+  void schedule_sweep(IoThread& thread);
+  void schedule_tick();
+  void write_port_file() const;
+  void wait_for_drain();
+
+  const Config config_;
+  core::Metrics metrics_;
+  std::vector<std::unique_ptr<IoThread>> threads_;
+  core::Broker broker_;
+  boost::asio::io_context control_{1};
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer stop_timer_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  unsigned next_thread_ = 0;
+  std::atomic<bool> stopping_{false};
+  core::Clock::time_point stop_deadline_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace accord::net
