@@ -12,6 +12,8 @@ namespace accord {
 struct ListenerConfig {
   std::string address = "0.0.0.0";
   std::uint16_t port = 1883;  // 0: any free port (see Config::port_file)
+
+  bool operator==(const ListenerConfig&) const = default;
 };
 
 struct Config {
@@ -54,6 +56,8 @@ struct Config {
   std::string log_level = "info";   // trace, debug, info, warn, error, off
   std::string log_format = "text";  // text (logfmt key=value) or json
   std::string log_file;             // empty: stderr
+
+  bool operator==(const Config&) const = default;
 };
 
 }  // namespace accord

@@ -163,7 +163,7 @@ std::size_t Connection::consume(std::span<const std::uint8_t> data) {
 
 void Connection::fail(const mqtt::DecodeError& error) {
   core::Metrics::add(server_.metrics().protocol_errors);
-  core::log::info("bad_packet", {{"client_id", client_id_},
+  accord::log::info("bad_packet", {{"client_id", client_id_},
                                  {"addr", peer_},
                                  {"reason", mqtt::reason_code_name(static_cast<std::uint8_t>(error.reason))},
                                  {"detail", error.message}});
@@ -246,7 +246,7 @@ void Connection::refuse_connect(std::uint8_t v5_reason, mqtt::ConnectReturnCode 
     ack.reason_code = static_cast<std::uint8_t>(v3_code);
   }
   send(ack);
-  core::log::info("connect_refused", {{"client_id", client_id_},
+  accord::log::info("connect_refused", {{"client_id", client_id_},
                                       {"addr", peer_},
                                       {"reason", mqtt::reason_code_name(v5_reason)},
                                       {"detail", why}});
@@ -370,7 +370,7 @@ void Connection::on_session_ready(core::SessionPtr session, bool present, std::u
   state_ = State::Connected;
   last_activity_ = thread_.now;
   const mqtt::Connect& c = *pending_connect_;
-  core::log::info("connect", {{"client_id", client_id_},
+  accord::log::info("connect", {{"client_id", client_id_},
                               {"addr", peer_},
                               {"protocol", version_name(version_)},
                               {"clean_start", c.clean_start},
@@ -593,12 +593,12 @@ void Connection::finish_close() {
     server_.broker().connection_closed(session_, epoch_, publish_will_on_close_);
   }
   if (was_connected) {
-    core::log::info("disconnect", {{"client_id", client_id_},
+    accord::log::info("disconnect", {{"client_id", client_id_},
                                    {"addr", peer_},
                                    {"reason", mqtt::reason_code_name(close_reason_)},
                                    {"detail", close_detail_}});
   } else {
-    core::log::debug("connection_closed", {{"addr", peer_}, {"detail", close_detail_}});
+    accord::log::debug("connection_closed", {{"addr", peer_}, {"detail", close_detail_}});
   }
   session_.reset();
   pending_connect_.reset();

@@ -72,7 +72,7 @@ void Server::start() {
                                ": " + ec.message());
     }
     auto bound = acceptor->local_endpoint();
-    core::log::info("listening", {{"address", bound.address().to_string()},
+    accord::log::info("listening", {{"address", bound.address().to_string()},
                                   {"port", bound.port()},
                                   {"protocol", "mqtt"}});
     acceptors_.push_back(std::move(acceptor));
@@ -84,7 +84,7 @@ void Server::start() {
   signals_.add(SIGTERM);
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    core::log::info("signal", {{"signal", signo == SIGINT ? "SIGINT" : "SIGTERM"}});
+    accord::log::info("signal", {{"signal", signo == SIGINT ? "SIGINT" : "SIGTERM"}});
     stop();
   });
   schedule_tick();
@@ -120,7 +120,7 @@ void Server::accept(std::size_t listener) {
         if (stopping_) return;
         if (ec) {
           // EMFILE and friends: log, back off briefly, keep serving.
-          core::log::warn("accept_failed", {{"error", ec.message()}});
+          accord::log::warn("accept_failed", {{"error", ec.message()}});
           if (ec == asio::error::operation_aborted) return;
         } else if (metrics_.connections_current.load(std::memory_order_relaxed) >=
                    static_cast<std::int64_t>(config_.max_connections)) {
@@ -162,7 +162,7 @@ void Server::schedule_tick() {
 }
 
 void Server::run() {
-  core::log::info("started", {{"io_threads", threads_.size()},
+  accord::log::info("started", {{"io_threads", threads_.size()},
                               {"version", "0.1.0"}});
   for (auto& t : threads_) {
     IoThread* thread = t.get();
@@ -176,7 +176,7 @@ void Server::run() {
   for (auto& t : threads_) t->context.stop();
   for (auto& w : workers_) w.join();
   workers_.clear();
-  core::log::info("stopped", {{"messages_received", metrics_.messages_received.load()},
+  accord::log::info("stopped", {{"messages_received", metrics_.messages_received.load()},
                               {"messages_sent", metrics_.messages_sent.load()}});
 }
 

@@ -44,12 +44,16 @@ class OutboundInflight {
   bool empty() const;
 
   // Records a QoS 1 or 2 message as sent and returns its new packet id, or nullopt when the
-  // window is full. Ids are allocated round-robin over 1..65535, skipping ids in use.
+  // window is full. Ids are allocated round-robin over 1..65535, skipping ids in use. qos >= 2
+  // starts the QoS 2 flow, anything else the QoS 1 flow.
   std::optional<std::uint16_t> start(Item item, std::uint8_t qos);
 
   // PUBACK for a QoS 1 message. On Completed, *out (if given) receives the item.
   AckOutcome on_puback(std::uint16_t id, Item* out = nullptr);
   // PUBREC. A reason code >= 0x80 ends the flow for that message (Completed, no PUBREL).
+  // On SendPubrel the item is no longer needed (the PUBLISH is never resent): it is moved to
+  // *out if given, otherwise released (reset to Item{}). A repeated PUBREC for a message already
+  // awaiting PUBCOMP answers SendPubrel again.
   AckOutcome on_pubrec(std::uint16_t id, std::uint8_t reason_code = 0, Item* out = nullptr);
   // PUBCOMP for a message awaiting it.
   AckOutcome on_pubcomp(std::uint16_t id);
@@ -61,7 +65,12 @@ class OutboundInflight {
   void clear();
 
  private:
+  // Capacity kept when the window drains; above it the buffer is freed.
+  static constexpr std::size_t kKeptCapacity = 4;
+  void release_if_empty();
+
   // Kept small on purpose: an idle session with nothing in flight holds an empty vector.
+  // Send order, which is also retransmission order; lookups are linear (the window is small).
   std::vector<Entry> entries_;
   std::uint16_t receive_maximum_;
   std::uint16_t next_id_ = 1;

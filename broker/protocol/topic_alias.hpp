@@ -1,11 +1,12 @@
 // MQTT 5 topic aliases in both directions (spec 3.3.2.3.4). Pure; per network connection.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "broker/codec/packets.hpp"
@@ -28,7 +29,7 @@ class InboundTopicAliases {
 
  private:
   std::uint16_t maximum_;
-  std::vector<std::string> topics_;  // index alias-1; grown lazily
+  std::vector<std::string> topics_;  // index alias-1; grown lazily (only up to the highest used)
 };
 
 // Aliases we assign on PUBLISH packets we send, limited by the client's Topic Alias Maximum.
@@ -36,6 +37,11 @@ class InboundTopicAliases {
 class OutboundTopicAliases {
  public:
   explicit OutboundTopicAliases(std::uint16_t client_maximum = 0);
+  OutboundTopicAliases(const OutboundTopicAliases& other);
+  OutboundTopicAliases& operator=(const OutboundTopicAliases& other);
+  OutboundTopicAliases(OutboundTopicAliases&&) noexcept;
+  OutboundTopicAliases& operator=(OutboundTopicAliases&&) noexcept;
+  ~OutboundTopicAliases();
 
   struct Choice {
     std::uint16_t alias;
@@ -44,15 +50,15 @@ class OutboundTopicAliases {
   // nullopt when the client accepts no aliases.
   std::optional<Choice> choose(std::string_view topic);
 
+  std::uint16_t maximum() const { return maximum_; }
+  std::size_t bound() const;  // aliases currently bound
+
  private:
+  struct State;
+  // Allocated on the first choose(): most connections never publish to an alias-capable client
+  // or never receive anything, and an idle connection should cost one pointer here.
+  std::unique_ptr<State> state_;
   std::uint16_t maximum_;
-  std::uint64_t clock_ = 0;
-  struct Slot {
-    std::string topic;
-    std::uint64_t last_used = 0;
-  };
-  std::vector<Slot> slots_;  // index alias-1
-  std::unordered_map<std::string, std::uint16_t> by_topic_;
 };
 
 }  // namespace accord::protocol
