@@ -123,7 +123,7 @@ class SubscriptionTrie {
   static bool remove_here(Node& node, std::string_view group, const Subscriber& s);
   static std::size_t count_nodes(const Node& node);
 
-  std::unique_ptr<Node> root_;
+  Node root_;
   std::size_t size_ = 0;
 };
 

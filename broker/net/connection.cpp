@@ -305,7 +305,10 @@ void Connection::handle_connect(mqtt::Connect&& connect) {
   std::uint16_t keep_alive = connect.keep_alive;
   std::optional<std::uint16_t> server_keep_alive;
   if (v5) {
-    server_keep_alive = protocol::choose_server_keep_alive(keep_alive, cfg.max_keep_alive);
+    // 65535 is "no limit": a client asking for no keep-alive keeps it.
+    if (cfg.max_keep_alive < 65535) {
+      server_keep_alive = protocol::choose_server_keep_alive(keep_alive, cfg.max_keep_alive);
+    }
     if (server_keep_alive) keep_alive = *server_keep_alive;
   }
   keep_alive_grace_ms_ = static_cast<std::uint32_t>(

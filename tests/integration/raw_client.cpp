@@ -375,6 +375,11 @@ bool RawClient::fill(std::chrono::steady_clock::time_point deadline) {
 }
 
 std::optional<Packet> RawClient::read(std::chrono::milliseconds timeout) {
+  if (!stash_.empty()) {
+    Packet p = stash_.front();
+    stash_.pop_front();
+    return p;
+  }
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     // Try to parse a complete packet from the buffer.
@@ -403,6 +408,12 @@ std::optional<Packet> RawClient::read(std::chrono::milliseconds timeout) {
 
 Packet RawClient::expect(std::uint8_t type, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<Packet> held;
+  struct Restore {  // held PUBLISHes go back in front of the stash, in order, on every exit
+    std::deque<Packet>& stash;
+    std::vector<Packet>& held;
+    ~Restore() { stash.insert(stash.begin(), held.begin(), held.end()); }
+  } restore{stash_, held};
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     auto p = read(std::max(left, std::chrono::milliseconds(0)));
@@ -411,6 +422,11 @@ Packet RawClient::expect(std::uint8_t type, std::chrono::milliseconds timeout) {
                                (closed_ ? "connection closed" : "nothing (timeout)"));
     }
     if (p->type == PINGRESP && type != PINGRESP) continue;
+    if (p->type == PUBLISH && type != PUBLISH) {
+      // E.g. our own subscription's copy overtaking the PUBACK: keep it for the next read().
+      held.push_back(*p);
+      continue;
+    }
     if (p->type != type) {
       std::string extra;
       if (p->type == DISCONNECT && version_ == 5 && !p->body.empty())

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -194,6 +195,7 @@ class RawClient {
   int version_ = 5;
   std::uint16_t next_id_ = 0;
   std::string buf_;
+  std::deque<Packet> stash_;  // PUBLISHes that arrived while expect() waited for something else
 };
 
 }  // namespace accord::it

@@ -84,7 +84,9 @@ std::vector<int> PahoClient::subscribe(const std::string& filter, int qos, const
   auto tok = version_ == 5 ? cli_.subscribe(filter, qos, so, props) : cli_.subscribe(filter, qos);
   if (!tok->wait_for(5s)) throw std::runtime_error("paho subscribe timed out");
   std::vector<int> out;
-  for (auto rc : tok->get_subscribe_response().get_reason_codes()) out.push_back(int(rc));
+  const mqtt::subscribe_response rsp = tok->get_subscribe_response();
+  const auto codes = rsp.get_reason_codes();
+  for (auto rc : codes) out.push_back(int(rc));
   return out;
 }
 
