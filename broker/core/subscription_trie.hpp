@@ -92,9 +92,8 @@ class SubscriptionTrie {
 
  private:
   struct Node;
-  using Children =
-      std::unordered_map<std::string, std::unique_ptr<Node>, detail::TransparentStringHash,
-                         std::equal_to<>>;
+  using Children = std::unordered_map<std::string, std::unique_ptr<Node>,
+                                      detail::TransparentStringHash, std::equal_to<>>;
   // Above this many direct subscribers a node keeps a subscriber -> position index so that
   // (un)subscribing on a popular filter is not linear.
   static constexpr std::size_t kIndexThreshold = 16;

@@ -30,7 +30,9 @@ void InboundFlow::ack_qos1() {
   if (qos1_unacked_ > 0) --qos1_unacked_;
 }
 
-void InboundFlow::abandon_qos2(std::uint16_t packet_id) { on_pubrel(packet_id); }
+void InboundFlow::abandon_qos2(std::uint16_t packet_id) {
+  on_pubrel(packet_id);
+}
 
 bool InboundFlow::on_pubrel(std::uint16_t packet_id) {
   auto it = std::find(qos2_awaiting_pubrel_.begin(), qos2_awaiting_pubrel_.end(), packet_id);
@@ -46,8 +48,12 @@ std::size_t InboundFlow::unacknowledged() const {
   return qos1_unacked_ + qos2_awaiting_pubrel_.size();
 }
 
-const std::vector<std::uint16_t>& InboundFlow::pending_qos2() const { return qos2_awaiting_pubrel_; }
+const std::vector<std::uint16_t>& InboundFlow::pending_qos2() const {
+  return qos2_awaiting_pubrel_;
+}
 
-void InboundFlow::reset_connection() { qos1_unacked_ = 0; }
+void InboundFlow::reset_connection() {
+  qos1_unacked_ = 0;
+}
 
 }  // namespace accord::protocol

@@ -17,10 +17,10 @@ enum class OutboundState : std::uint8_t {
 };
 
 enum class AckOutcome : std::uint8_t {
-  Completed,     // the id is free again; one more message may be sent
-  SendPubrel,    // PUBREC accepted: send PUBREL with the same id, now awaiting PUBCOMP
-  UnknownId,     // no message in flight with that id (MQTT 5: reason 0x92 where one is sent)
-  UnexpectedAck, // the id is in flight but in another state (e.g. PUBACK for a QoS 2 message)
+  Completed,      // the id is free again; one more message may be sent
+  SendPubrel,     // PUBREC accepted: send PUBREL with the same id, now awaiting PUBCOMP
+  UnknownId,      // no message in flight with that id (MQTT 5: reason 0x92 where one is sent)
+  UnexpectedAck,  // the id is in flight but in another state (e.g. PUBACK for a QoS 2 message)
 };
 
 template <class Item>

@@ -9,7 +9,9 @@ namespace accord::protocol {
 
 namespace detail {
 // A window of 0 could never drain (the spec forbids 0 in CONNECT anyway), so it is read as 1.
-inline std::uint16_t sanitize_receive_maximum(std::uint16_t m) { return m == 0 ? 1 : m; }
+inline std::uint16_t sanitize_receive_maximum(std::uint16_t m) {
+  return m == 0 ? 1 : m;
+}
 }  // namespace detail
 
 template <class Item>
@@ -52,7 +54,8 @@ std::optional<std::uint16_t> OutboundInflight<Item>::start(Item item, std::uint8
   // order, so a clash only happens after a full wrap with an old message still unacknowledged.
   while (find(id) != nullptr) id = static_cast<std::uint16_t>(id == 65535 ? 1 : id + 1);
   next_id_ = static_cast<std::uint16_t>(id == 65535 ? 1 : id + 1);
-  entries_.push_back(Entry{id, qos >= 2 ? OutboundState::AwaitingPubrec : OutboundState::AwaitingPuback,
+  entries_.push_back(Entry{id,
+                           qos >= 2 ? OutboundState::AwaitingPubrec : OutboundState::AwaitingPuback,
                            std::move(item)});
   return id;
 }
@@ -80,7 +83,8 @@ AckOutcome OutboundInflight<Item>::on_puback(std::uint16_t id, Item* out) {
 }
 
 template <class Item>
-AckOutcome OutboundInflight<Item>::on_pubrec(std::uint16_t id, std::uint8_t reason_code, Item* out) {
+AckOutcome OutboundInflight<Item>::on_pubrec(std::uint16_t id, std::uint8_t reason_code,
+                                             Item* out) {
   auto it = std::find_if(entries_.begin(), entries_.end(),
                          [id](const Entry& e) { return e.packet_id == id; });
   if (it == entries_.end()) return AckOutcome::UnknownId;

@@ -56,8 +56,14 @@ struct OutboundTopicAliases::State {
 
   void unlink(std::uint16_t a) {
     Slot& s = slot(a);
-    if (s.prev != kNone) slot(s.prev).next = s.next; else head = s.next;
-    if (s.next != kNone) slot(s.next).prev = s.prev; else tail = s.prev;
+    if (s.prev != kNone)
+      slot(s.prev).next = s.next;
+    else
+      head = s.next;
+    if (s.next != kNone)
+      slot(s.next).prev = s.prev;
+    else
+      tail = s.prev;
     s.prev = s.next = kNone;
   }
   void push_front(std::uint16_t a) {
@@ -86,7 +92,9 @@ OutboundTopicAliases::OutboundTopicAliases(OutboundTopicAliases&&) noexcept = de
 OutboundTopicAliases& OutboundTopicAliases::operator=(OutboundTopicAliases&&) noexcept = default;
 OutboundTopicAliases::~OutboundTopicAliases() = default;
 
-std::size_t OutboundTopicAliases::bound() const { return state_ ? state_->slots.size() : 0; }
+std::size_t OutboundTopicAliases::bound() const {
+  return state_ ? state_->slots.size() : 0;
+}
 
 std::optional<OutboundTopicAliases::Choice> OutboundTopicAliases::choose(std::string_view topic) {
   if (maximum_ == 0) return std::nullopt;

@@ -60,6 +60,12 @@ TEST_F(BadInput, SecondConnectV5ProtocolError0x82) {
   RawClient c;
   ASSERT_EQ(c.connect(port(), o).code, 0);
   c.send(encode_connect(o));
+  if (is_mosquitto()) {
+    // Mosquitto 2.0.11 closes without DISCONNECT 0x82 and drops the will, both against the spec.
+    EXPECT_TRUE(c.wait_closed(3s).has_value());
+    check_bystanders("after-second-connect");
+    GTEST_SKIP() << "mosquitto: no DISCONNECT 0x82 and no will after a protocol error";
+  }
   expect_v5_disconnect(c, 0x82, "second CONNECT");
   // The will is published: the connection ended without a normal DISCONNECT.
   Publish w = sub_->expect_publish();

@@ -104,7 +104,7 @@ TEST(Encode, KnownBytes) {
   EXPECT_EQ(encode(Pubrel{1, 0, {}}, ProtocolVersion::v311), hex("62 02 00 01"));
   Properties rs;
   rs.reason_string = "x";
-  EXPECT_EQ(encode(Pubcomp{1, 0, rs}, ProtocolVersion::v5), hex("70 07 00 01 00 04 1F 00 01 78"));
+  EXPECT_EQ(encode(Pubcomp{1, 0, rs}, ProtocolVersion::v5), hex("70 08 00 01 00 04 1F 00 01 78"));
   EXPECT_EQ(encode(Auth{}, ProtocolVersion::v5), hex("F0 00"));
   EXPECT_EQ(encode(Auth{0x19, {}}, ProtocolVersion::v5), hex("F0 02 19 00"));
   EXPECT_EQ(encode(Connack{true, 0, {}}, ProtocolVersion::v311), hex("20 02 01 00"));

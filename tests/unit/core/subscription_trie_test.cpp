@@ -39,7 +39,9 @@ Result match(const Trie& t, std::string_view topic) {
   return r;
 }
 
-std::vector<int> subs(const Trie& t, std::string_view topic) { return match(t, topic).subscribers; }
+std::vector<int> subs(const Trie& t, std::string_view topic) {
+  return match(t, topic).subscribers;
+}
 
 using V = std::vector<int>;
 
@@ -85,7 +87,7 @@ TEST(SubscriptionTrie, HashMatchesRestAndParent) {
   t.subscribe("a/#", 1, qos(0));
   t.subscribe("#", 2, qos(0));
   t.subscribe("a/+/#", 3, qos(0));
-  EXPECT_EQ(subs(t, "a"), (V{1, 2}));  // "a/#" matches its parent "a"
+  EXPECT_EQ(subs(t, "a"), (V{1, 2}));       // "a/#" matches its parent "a"
   EXPECT_EQ(subs(t, "a/b"), (V{1, 2, 3}));  // "a/+/#" matches "a/b" too
   EXPECT_EQ(subs(t, "a/b/c/d"), (V{1, 2, 3}));
   EXPECT_EQ(subs(t, "b"), V{2});
@@ -157,9 +159,9 @@ TEST(SubscriptionTrie, UnsubscribeAndPrune) {
   EXPECT_EQ(t.size(), 4u);
   EXPECT_EQ(t.node_count(), 6u);  // a, a/b, a/b/c, a/+, a/+/#, x
 
-  EXPECT_FALSE(t.unsubscribe("a/b", 1));     // no such filter
-  EXPECT_FALSE(t.unsubscribe("a/b/c", 3));   // not subscribed to it
-  EXPECT_FALSE(t.unsubscribe("a/b/c/d", 1)); // beyond the trie
+  EXPECT_FALSE(t.unsubscribe("a/b", 1));             // no such filter
+  EXPECT_FALSE(t.unsubscribe("a/b/c", 3));           // not subscribed to it
+  EXPECT_FALSE(t.unsubscribe("a/b/c/d", 1));         // beyond the trie
   EXPECT_FALSE(t.unsubscribe("$share/g/a/b/c", 1));  // shared is a different subscription
   EXPECT_EQ(t.size(), 4u);
 
@@ -232,8 +234,7 @@ TEST(SubscriptionTrie, SharedGroupRoundRobin) {
   for (int i = 0; i < 30; ++i) {
     int groups = 0;
     t.match(
-        "jobs/build",
-        [](const Trie::Entry&) { FAIL() << "no plain subscription"; },
+        "jobs/build", [](const Trie::Entry&) { FAIL() << "no plain subscription"; },
         [&](const Trie::SharedGroup& g) {
           ++groups;
           EXPECT_EQ(g.name(), "workers");
@@ -346,7 +347,9 @@ TEST(SubscriptionTrie, ConcurrentMatchesRotateSharedGroupFairly) {
       for (int i = 0; i < kPerThread; ++i) {
         t.match(
             "load", [](const Trie::Entry&) {},
-            [&](const Trie::SharedGroup& g) { ++counts[th][g.members()[g.next_index()].subscriber]; });
+            [&](const Trie::SharedGroup& g) {
+              ++counts[th][g.members()[g.next_index()].subscriber];
+            });
       }
     });
   }

@@ -284,8 +284,8 @@ TEST(OutboundInflight, ClearForgetsEverythingAndReleasesMemory) {
 TEST(OutboundInflight, DrainingABurstReleasesTheBuffer) {
   Inflight f;
   for (int i = 1; i <= 100; ++i) ASSERT_TRUE(f.start("x", 1));
-  for (int i = 1; i <= 100; ++i) ASSERT_EQ(f.on_puback(static_cast<std::uint16_t>(i)),
-                                           AckOutcome::Completed);
+  for (int i = 1; i <= 100; ++i)
+    ASSERT_EQ(f.on_puback(static_cast<std::uint16_t>(i)), AckOutcome::Completed);
   EXPECT_EQ(f.entries().capacity(), 0u);
 }
 
