@@ -73,34 +73,62 @@ constexpr std::uint64_t kAuthProps =
 
 const char* property_name(std::uint8_t id) {
   switch (id) {
-    case kPayloadFormatIndicator: return "Payload Format Indicator";
-    case kMessageExpiryInterval: return "Message Expiry Interval";
-    case kContentType: return "Content Type";
-    case kResponseTopic: return "Response Topic";
-    case kCorrelationData: return "Correlation Data";
-    case kSubscriptionIdentifier: return "Subscription Identifier";
-    case kSessionExpiryInterval: return "Session Expiry Interval";
-    case kAssignedClientIdentifier: return "Assigned Client Identifier";
-    case kServerKeepAlive: return "Server Keep Alive";
-    case kAuthenticationMethod: return "Authentication Method";
-    case kAuthenticationData: return "Authentication Data";
-    case kRequestProblemInformation: return "Request Problem Information";
-    case kWillDelayInterval: return "Will Delay Interval";
-    case kRequestResponseInformation: return "Request Response Information";
-    case kResponseInformation: return "Response Information";
-    case kServerReference: return "Server Reference";
-    case kReasonString: return "Reason String";
-    case kReceiveMaximum: return "Receive Maximum";
-    case kTopicAliasMaximum: return "Topic Alias Maximum";
-    case kTopicAlias: return "Topic Alias";
-    case kMaximumQos: return "Maximum QoS";
-    case kRetainAvailable: return "Retain Available";
-    case kUserProperty: return "User Property";
-    case kMaximumPacketSize: return "Maximum Packet Size";
-    case kWildcardSubscriptionAvailable: return "Wildcard Subscription Available";
-    case kSubscriptionIdentifierAvailable: return "Subscription Identifier Available";
-    case kSharedSubscriptionAvailable: return "Shared Subscription Available";
-    default: return "unknown property";
+    case kPayloadFormatIndicator:
+      return "Payload Format Indicator";
+    case kMessageExpiryInterval:
+      return "Message Expiry Interval";
+    case kContentType:
+      return "Content Type";
+    case kResponseTopic:
+      return "Response Topic";
+    case kCorrelationData:
+      return "Correlation Data";
+    case kSubscriptionIdentifier:
+      return "Subscription Identifier";
+    case kSessionExpiryInterval:
+      return "Session Expiry Interval";
+    case kAssignedClientIdentifier:
+      return "Assigned Client Identifier";
+    case kServerKeepAlive:
+      return "Server Keep Alive";
+    case kAuthenticationMethod:
+      return "Authentication Method";
+    case kAuthenticationData:
+      return "Authentication Data";
+    case kRequestProblemInformation:
+      return "Request Problem Information";
+    case kWillDelayInterval:
+      return "Will Delay Interval";
+    case kRequestResponseInformation:
+      return "Request Response Information";
+    case kResponseInformation:
+      return "Response Information";
+    case kServerReference:
+      return "Server Reference";
+    case kReasonString:
+      return "Reason String";
+    case kReceiveMaximum:
+      return "Receive Maximum";
+    case kTopicAliasMaximum:
+      return "Topic Alias Maximum";
+    case kTopicAlias:
+      return "Topic Alias";
+    case kMaximumQos:
+      return "Maximum QoS";
+    case kRetainAvailable:
+      return "Retain Available";
+    case kUserProperty:
+      return "User Property";
+    case kMaximumPacketSize:
+      return "Maximum Packet Size";
+    case kWildcardSubscriptionAvailable:
+      return "Wildcard Subscription Available";
+    case kSubscriptionIdentifierAvailable:
+      return "Subscription Identifier Available";
+    case kSharedSubscriptionAvailable:
+      return "Shared Subscription Available";
+    default:
+      return "unknown property";
   }
 }
 
@@ -193,7 +221,8 @@ struct Reader {
 // Reads a Binary Data field into `out`.
 bool read_binary(Reader& r, std::string& out, const char* field, DecodeError& e) {
   std::string_view v;
-  if (!r.view(v)) return fail(e, ReasonCode::MalformedPacket, std::string(field) + " overruns the packet");
+  if (!r.view(v))
+    return fail(e, ReasonCode::MalformedPacket, std::string(field) + " overruns the packet");
   out.assign(v);
   return true;
 }
@@ -201,7 +230,8 @@ bool read_binary(Reader& r, std::string& out, const char* field, DecodeError& e)
 // Reads a UTF-8 Encoded String into `out`.
 bool read_utf8(Reader& r, std::string& out, const char* field, DecodeError& e) {
   std::string_view v;
-  if (!r.view(v)) return fail(e, ReasonCode::MalformedPacket, std::string(field) + " overruns the packet");
+  if (!r.view(v))
+    return fail(e, ReasonCode::MalformedPacket, std::string(field) + " overruns the packet");
   if (!is_valid_mqtt_utf8(v)) {
     return fail(e, ReasonCode::MalformedPacket, std::string(field) + " is not valid UTF-8");
   }
@@ -271,16 +301,24 @@ bool read_properties(Reader& r, const PropertyRules& rules, Properties& out, Dec
       ok = read_binary(pr, field.emplace(), name, e);
     };
     switch (id) {
-      case kPayloadFormatIndicator: flag(out.payload_format_indicator); break;
-      case kMessageExpiryInterval: four(out.message_expiry_interval); break;
-      case kContentType: text(out.content_type); break;
+      case kPayloadFormatIndicator:
+        flag(out.payload_format_indicator);
+        break;
+      case kMessageExpiryInterval:
+        four(out.message_expiry_interval);
+        break;
+      case kContentType:
+        text(out.content_type);
+        break;
       case kResponseTopic:
         text(out.response_topic);
         if (ok && !is_valid_topic_name(*out.response_topic)) {
           ok = fail(e, ReasonCode::ProtocolError, "Response Topic is not a valid topic name");
         }
         break;
-      case kCorrelationData: binary(out.correlation_data); break;
+      case kCorrelationData:
+        binary(out.correlation_data);
+        break;
       case kSubscriptionIdentifier: {
         std::uint32_t v = 0;
         if (!pr.vbi(v)) {
@@ -292,32 +330,60 @@ bool read_properties(Reader& r, const PropertyRules& rules, Properties& out, Dec
         }
         break;
       }
-      case kSessionExpiryInterval: four(out.session_expiry_interval); break;
-      case kAssignedClientIdentifier: text(out.assigned_client_identifier); break;
-      case kServerKeepAlive: two(out.server_keep_alive); break;
-      case kAuthenticationMethod: text(out.authentication_method); break;
-      case kAuthenticationData: binary(out.authentication_data); break;
-      case kRequestProblemInformation: flag(out.request_problem_information); break;
-      case kWillDelayInterval: four(out.will_delay_interval); break;
-      case kRequestResponseInformation: flag(out.request_response_information); break;
-      case kResponseInformation: text(out.response_information); break;
-      case kServerReference: text(out.server_reference); break;
-      case kReasonString: text(out.reason_string); break;
+      case kSessionExpiryInterval:
+        four(out.session_expiry_interval);
+        break;
+      case kAssignedClientIdentifier:
+        text(out.assigned_client_identifier);
+        break;
+      case kServerKeepAlive:
+        two(out.server_keep_alive);
+        break;
+      case kAuthenticationMethod:
+        text(out.authentication_method);
+        break;
+      case kAuthenticationData:
+        binary(out.authentication_data);
+        break;
+      case kRequestProblemInformation:
+        flag(out.request_problem_information);
+        break;
+      case kWillDelayInterval:
+        four(out.will_delay_interval);
+        break;
+      case kRequestResponseInformation:
+        flag(out.request_response_information);
+        break;
+      case kResponseInformation:
+        text(out.response_information);
+        break;
+      case kServerReference:
+        text(out.server_reference);
+        break;
+      case kReasonString:
+        text(out.reason_string);
+        break;
       case kReceiveMaximum:
         two(out.receive_maximum);
         if (ok && *out.receive_maximum == 0) {
           ok = fail(e, ReasonCode::ProtocolError, "Receive Maximum 0");
         }
         break;
-      case kTopicAliasMaximum: two(out.topic_alias_maximum); break;
+      case kTopicAliasMaximum:
+        two(out.topic_alias_maximum);
+        break;
       case kTopicAlias:
         two(out.topic_alias);
         if (ok && *out.topic_alias == 0) {
           ok = fail(e, ReasonCode::TopicAliasInvalid, "Topic Alias 0");
         }
         break;
-      case kMaximumQos: flag(out.maximum_qos); break;
-      case kRetainAvailable: flag(out.retain_available); break;
+      case kMaximumQos:
+        flag(out.maximum_qos);
+        break;
+      case kRetainAvailable:
+        flag(out.retain_available);
+        break;
       case kUserProperty: {
         auto& up = out.user_properties.emplace_back();
         ok = read_utf8(pr, up.key, "User Property name", e) &&
@@ -330,10 +396,18 @@ bool read_properties(Reader& r, const PropertyRules& rules, Properties& out, Dec
           ok = fail(e, ReasonCode::ProtocolError, "Maximum Packet Size 0");
         }
         break;
-      case kWildcardSubscriptionAvailable: flag(out.wildcard_subscription_available); break;
-      case kSubscriptionIdentifierAvailable: flag(out.subscription_identifier_available); break;
-      case kSharedSubscriptionAvailable: flag(out.shared_subscription_available); break;
-      default: ok = false; break;  // unreachable: filtered by the allow list
+      case kWildcardSubscriptionAvailable:
+        flag(out.wildcard_subscription_available);
+        break;
+      case kSubscriptionIdentifierAvailable:
+        flag(out.subscription_identifier_available);
+        break;
+      case kSharedSubscriptionAvailable:
+        flag(out.shared_subscription_available);
+        break;
+      default:
+        ok = false;
+        break;  // unreachable: filtered by the allow list
     }
     if (!ok) {
       if (e.message.empty()) {
@@ -355,7 +429,8 @@ bool at_end(const Reader& r, DecodeError& e) {
 }
 
 bool read_packet_id(Reader& r, std::uint16_t& id, DecodeError& e) {
-  if (!r.u16(id)) return fail(e, ReasonCode::MalformedPacket, "packet identifier overruns the packet");
+  if (!r.u16(id))
+    return fail(e, ReasonCode::MalformedPacket, "packet identifier overruns the packet");
   if (id == 0) return fail(e, ReasonCode::ProtocolError, "packet identifier 0");
   return true;
 }
@@ -450,7 +525,8 @@ bool decode_connack(Reader& r, std::uint8_t flags, bool v5, Connack& c, DecodeEr
   if (!check_flags(flags, 0, e)) return false;
   std::uint8_t ack = 0;
   if (!r.byte(ack) || !r.byte(c.reason_code)) {
-    return fail(e, ReasonCode::MalformedPacket, "acknowledge flags or reason code overrun the packet");
+    return fail(e, ReasonCode::MalformedPacket,
+                "acknowledge flags or reason code overrun the packet");
   }
   if (ack & 0xFE) return fail(e, ReasonCode::MalformedPacket, "reserved acknowledge flags set");
   c.session_present = (ack & 0x01) != 0;
@@ -473,7 +549,8 @@ bool decode_publish(Reader& r, std::uint8_t flags, bool v5, Publish& p, DecodeEr
   p.retain = (flags & 0x01) != 0;
   p.dup = (flags & 0x08) != 0;
   if (p.qos == 3) return fail(e, ReasonCode::MalformedPacket, "QoS 3");
-  if (p.dup && p.qos == 0) return fail(e, ReasonCode::MalformedPacket, "DUP set on a QoS 0 message");
+  if (p.dup && p.qos == 0)
+    return fail(e, ReasonCode::MalformedPacket, "DUP set on a QoS 0 message");
   std::string_view topic;
   if (!r.view(topic)) return fail(e, ReasonCode::MalformedPacket, "topic name overruns the packet");
   if (!is_valid_mqtt_utf8(topic)) {
@@ -510,7 +587,8 @@ bool decode_ack(Reader& r, std::uint8_t flags, ProtocolVersion v, Acknowledgemen
     if (!(kPubrelFamily ? kPubrelCodes : kPubackCodes).has(a.reason_code)) {
       return fail(e, ReasonCode::ProtocolError, "invalid reason code");
     }
-    if (!r.empty() && !read_properties(r, {kAckProps, packet_type_name(Type), false}, a.properties, e)) {
+    if (!r.empty() &&
+        !read_properties(r, {kAckProps, packet_type_name(Type), false}, a.properties, e)) {
       return false;
     }
   }
@@ -522,14 +600,16 @@ bool decode_subscribe(Reader& r, std::uint8_t flags, ProtocolVersion v, Subscrib
   const bool v5 = v == ProtocolVersion::v5;
   if (v != ProtocolVersion::v31 && !check_flags(flags, 0x02, e)) return false;
   if (!read_packet_id(r, s.packet_id, e)) return false;
-  if (v5 && !read_properties(r, {kSubscribeProps, "SUBSCRIBE", false}, s.properties, e)) return false;
+  if (v5 && !read_properties(r, {kSubscribeProps, "SUBSCRIBE", false}, s.properties, e))
+    return false;
   while (!r.empty()) {
     auto& sub = s.subscriptions.emplace_back();
     // Only the UTF-8 rules are checked here: a filter with bad wildcard syntax is answered per
     // filter in the SUBACK (0x8F / 0x80) by the broker, not by closing the connection.
     if (!read_utf8(r, sub.filter, "topic filter", e)) return false;
     std::uint8_t o = 0;
-    if (!r.byte(o)) return fail(e, ReasonCode::MalformedPacket, "subscription options overrun the packet");
+    if (!r.byte(o))
+      return fail(e, ReasonCode::MalformedPacket, "subscription options overrun the packet");
     if (o & (v5 ? 0xC0 : 0xFC)) {
       return fail(e, ReasonCode::MalformedPacket, "reserved subscription option bits set");
     }
@@ -604,7 +684,8 @@ bool decode_disconnect(Reader& r, std::uint8_t flags, bool v5, Disconnect& d, De
     if (!kDisconnectCodes.has(d.reason_code)) {
       return fail(e, ReasonCode::ProtocolError, "invalid reason code");
     }
-    if (!r.empty() && !read_properties(r, {kDisconnectProps, "DISCONNECT", false}, d.properties, e)) {
+    if (!r.empty() &&
+        !read_properties(r, {kDisconnectProps, "DISCONNECT", false}, d.properties, e)) {
       return false;
     }
   }
@@ -617,7 +698,8 @@ bool decode_auth(Reader& r, std::uint8_t flags, bool v5, Auth& a, DecodeError& e
   if (r.empty()) return true;
   // Only the Remaining Length 0 short form exists for AUTH (spec 3.15.2.1).
   r.byte(a.reason_code);
-  if (!kAuthCodes.has(a.reason_code)) return fail(e, ReasonCode::ProtocolError, "invalid reason code");
+  if (!kAuthCodes.has(a.reason_code))
+    return fail(e, ReasonCode::ProtocolError, "invalid reason code");
   if (!read_properties(r, {kAuthProps, "AUTH", false}, a.properties, e)) return false;
   return at_end(r, e);
 }
@@ -675,7 +757,9 @@ struct Writer {
   }
 };
 
-inline bool allowed(std::uint64_t mask, std::uint8_t id) { return (mask >> id) & 1; }
+inline bool allowed(std::uint64_t mask, std::uint8_t id) {
+  return (mask >> id) & 1;
+}
 
 // The shared part of PUBLISH properties, in the order encode_shared_publish_properties uses.
 template <class S>
@@ -931,7 +1015,6 @@ struct Body {
 
   template <class S>
   void operator()(S& s, const Auth& a) const {
-    if (!v5()) return;  // no AUTH before MQTT 5: nothing sensible to write
     const std::size_t n = properties_size(a.properties, kAuthProps);
     if (n == 0 && a.reason_code == 0) return;  // spec 3.15.2.1
     s.byte(a.reason_code);
@@ -988,8 +1071,8 @@ FrameProbe probe_frame(std::span<const std::uint8_t> buf) {
       probe.header.first_byte = buf[0];
       probe.header.remaining_length = value;
       probe.header.header_length = static_cast<std::uint8_t>(i + 1);
-      probe.status = buf.size() >= probe.header.total_length() ? FrameStatus::Complete
-                                                               : FrameStatus::NeedMore;
+      probe.status =
+          buf.size() >= probe.header.total_length() ? FrameStatus::Complete : FrameStatus::NeedMore;
       return probe;
     }
   }
@@ -1072,6 +1155,7 @@ Result<Packet> decode(std::span<const std::uint8_t> frame, ProtocolVersion versi
 
 void encode(const Packet& p, ProtocolVersion version, std::vector<std::uint8_t>& out) {
   const Body body{version};
+  if (version != ProtocolVersion::v5 && std::holds_alternative<Auth>(p)) return;
   std::visit(
       [&](const auto& pkt) {
         Counter c;
@@ -1118,8 +1202,8 @@ HeadLayout layout(const PublishHead& h) {
     put_recipient_publish_properties(c, h.message_expiry_interval, h.topic_alias,
                                      h.subscription_identifiers);
     l.properties = c.n + h.shared_properties_length;
-    l.remaining += variable_byte_integer_size(static_cast<std::uint32_t>(l.properties)) +
-                   l.properties;
+    l.remaining +=
+        variable_byte_integer_size(static_cast<std::uint32_t>(l.properties)) + l.properties;
   }
   return l;
 }

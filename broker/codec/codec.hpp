@@ -81,14 +81,52 @@ struct DecodeLimits {
 // `version` is the connection's negotiated version; it is ignored for CONNECT, which carries its
 // own. Every malformed-packet rule of 3.1.1 and 5.0 that can be checked from the bytes alone is
 // enforced here: reserved flag bits, QoS 3, packet id 0 where one is required, UTF-8 rules,
-// topic name/filter syntax, property identifiers not allowed in the packet type, duplicated
+// topic name syntax, property identifiers not allowed in the packet type, duplicated
 // properties, lengths that overrun the packet, trailing bytes, empty SUBSCRIBE payloads...
+//
+// How errors are classified (the same for 3.1/3.1.1, where the broker simply closes):
+// - MalformedPacket: cannot be parsed -- bad fixed-header flags, QoS 3, DUP on QoS 0, overruns,
+//   trailing bytes, invalid UTF-8 anywhere, a non-minimal or 5-byte Variable Byte Integer
+//   (spec 1.5.5 "MUST use the minimum number of bytes"), an unknown property or one not allowed
+//   in the packet type, reserved CONNECT/CONNACK/subscription-option bits, will QoS/retain
+//   without the will flag, a 3.1.1 password without a user name, AUTH before MQTT 5, an unknown
+//   protocol name in CONNECT, an empty SUBSCRIBE/UNSUBSCRIBE/SUBACK in 3.1.1.
+// - ProtocolError: parses but breaks a rule -- packet id 0, a property repeated where the spec
+//   forbids it, Subscription Identifier 0, Receive Maximum 0, Maximum Packet Size 0, boolean
+//   properties (and Maximum QoS) other than 0/1, Authentication Data without Method, a Response
+//   Topic with wildcards, retain handling 3, an empty MQTT 5 SUBSCRIBE/UNSUBSCRIBE/SUBACK/
+//   UNSUBACK, a reason code the packet type cannot carry, an MQTT 5 PUBLISH with an empty topic
+//   and no alias, CONNACK with session present and a failure code.
+// - TopicNameInvalid (MQTT 5; MalformedPacket before): PUBLISH topic or will topic containing
+//   '+'/'#', or an empty will topic. TopicAliasInvalid: Topic Alias 0.
+// - UnsupportedProtocolVersion: CONNECT "MQTT" with a level other than 4/5, "MQIsdp" with a level
+//   other than 3, or 3.1 when DecodeLimits::allow_mqtt31 is false. DecodeError::version is set
+//   for every CONNECT error after the level was read and recognised (nullopt otherwise).
+// Not checked here because they need connection state: topic alias > maximum, no-local on a
+// shared subscription, a client-sent Subscription Identifier in PUBLISH, AUTH without an
+// Authentication Method, a non-zero session expiry in DISCONNECT after 0 in CONNECT.
+//
+// SUBSCRIBE and UNSUBSCRIBE filters are only checked for the UTF-8 rules (invalid UTF-8 is
+// MalformedPacket). Wildcard/`$share` syntax errors and empty filters are passed through
+// unchanged so that the broker answers them per filter (SUBACK 0x8F, or 0x80 in 3.1.1) and keeps
+// the connection: callers must run is_valid_topic_filter() on every filter.
+//
+// Leniency: MQTT 3.1 PUBREL/SUBSCRIBE/UNSUBSCRIBE may carry any fixed-header flags, and a 3.1
+// CONNECT may set the password flag without a password (as Mosquitto accepts). MQTT 5 short
+// forms are decoded: PUBACK/PUBREC/PUBREL/PUBCOMP with Remaining Length 2 or 3, DISCONNECT with
+// 0 or 1, AUTH with 0 (AUTH has no reason-code-only form in the spec: Remaining Length 1 is
+// MalformedPacket).
 Result<Packet> decode(std::span<const std::uint8_t> frame, ProtocolVersion version,
                       const DecodeLimits& limits = {});
 
 // Appends the encoding of `p` for a connection speaking `version`. MQTT 5-only fields are
 // dropped when encoding for 3.1.1. Encoding never fails for packets the broker builds; a packet
 // whose remaining length would exceed kMaxVariableByteInteger is a programming error (asserted).
+// CONNECT is written with its own `Connect::version`. Properties the packet type may not carry
+// are silently left out. MQTT 5 acknowledgements use the shortest form the spec allows: no
+// reason code and property length when the reason is 0 and there are no properties, and no
+// property length when only the properties are empty (AUTH always writes the property length).
+// AUTH for 3.1/3.1.1 writes nothing.
 void encode(const Packet& p, ProtocolVersion version, std::vector<std::uint8_t>& out);
 std::vector<std::uint8_t> encode(const Packet& p, ProtocolVersion version);
 

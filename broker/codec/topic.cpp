@@ -11,7 +11,9 @@ constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
 constexpr std::size_t kMaxStringLength = 65535;
 constexpr std::string_view kSharePrefix = "$share/";
 
-inline bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+inline bool is_continuation(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
 
 // Wildcard syntax of a non-shared filter; UTF-8 and length are checked by the caller.
 bool filter_syntax_ok(std::string_view f) {

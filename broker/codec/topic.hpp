@@ -15,7 +15,8 @@ bool is_valid_topic_name(std::string_view topic);
 
 // A topic filter a SUBSCRIBE may carry: 1..65535 bytes, valid UTF-8, '+' only as a whole level,
 // '#' only as the whole last level; `$share/{group}/{filter}` needs a non-empty group without
-// '+', '#' or '/' and a valid non-empty filter after it.
+// '+', '#' or '/' and a valid non-empty filter after it. The `$share` rules are applied whatever
+// the protocol version; the part after the group is a plain filter (never read as shared again).
 bool is_valid_topic_filter(std::string_view filter);
 
 // A shared subscription `$share/{group}/{filter}` split into its parts.

@@ -135,6 +135,15 @@ std::size_t Connection::consume(std::span<const std::uint8_t> data) {
   const std::uint32_t max_packet = server_.config().max_packet_size;
   std::size_t offset = 0;
   while (offset < data.size() && state_ < State::Closing && !reading_paused_) {
+    // Not MQTT at all (an HTTP request, a TLS hello): say nothing and close at once rather
+    // than wait for a "packet" whose length is made of someone else's bytes.
+    if (state_ == State::AwaitConnect &&
+        static_cast<mqtt::PacketType>(data[offset] >> 4) != mqtt::PacketType::Connect) {
+      core::Metrics::add(server_.metrics().protocol_errors);
+      close_detail_ = "first packet is not CONNECT";
+      begin_close();
+      break;
+    }
     const auto probe = mqtt::probe_frame(data.subspan(offset));
     if (probe.status == mqtt::FrameStatus::Malformed) {
       fail({ReasonCode::MalformedPacket, "invalid remaining length", std::nullopt});

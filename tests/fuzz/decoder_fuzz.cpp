@@ -15,8 +15,8 @@ namespace {
 using namespace accord::mqtt;
 
 [[noreturn]] void die(const char* what, ProtocolVersion v, std::span<const std::uint8_t> frame) {
-  std::fprintf(stderr, "round-trip failure (%s) for protocol level %d, frame of %zu bytes:\n",
-               what, static_cast<int>(v), frame.size());
+  std::fprintf(stderr, "round-trip failure (%s) for protocol level %d, frame of %zu bytes:\n", what,
+               static_cast<int>(v), frame.size());
   for (auto b : frame) std::fprintf(stderr, "%02X ", b);
   std::fprintf(stderr, "\n");
   std::abort();
@@ -88,7 +88,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool utf8 = is_valid_mqtt_utf8(text);
   if (is_valid_topic_filter(text)) {
     if (!utf8) std::abort();
-    if (auto shared = parse_shared_filter(text); shared && !is_valid_topic_filter(shared->filter)) {
+    // The part after the group is a plain filter (never re-read as a shared one).
+    if (auto shared = parse_shared_filter(text);
+        shared && (shared->group.empty() || shared->filter.empty() ||
+                   shared->group.find_first_of("+#/") != std::string_view::npos)) {
       std::abort();
     }
   }

@@ -54,8 +54,8 @@ std::map<std::string, Seed> seeds() {
   out["tricky_duplicate_topic_alias"] = {hex("30 0A 00 01 61 06 23 00 01 23 00 02"), std::nullopt};
   out["tricky_v31_connect_missing_password"] = {
       hex("10 12 00 06 4D 51 49 73 64 70 03 C2 00 3C 00 01 63 00 01 75"), ProtocolVersion::v31};
-  out["tricky_publish_utf8_edges"] = {
-      hex("30 0E 00 0A F4 8F BF BF 2F ED 9F BF 2F 61 78 79"), ProtocolVersion::v311};
+  out["tricky_publish_utf8_edges"] = {hex("30 0E 00 0A F4 8F BF BF 2F ED 9F BF 2F 61 78 79"),
+                                      ProtocolVersion::v311};
   return out;
 }
 

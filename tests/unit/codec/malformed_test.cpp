@@ -22,7 +22,9 @@ constexpr auto v5 = ProtocolVersion::v5;
 Bytes connect(std::string_view name, std::uint8_t level, std::uint8_t flags, const Bytes& rest) {
   return frame(0x10, cat({mqtt_str(name), Bytes{level, flags, 0x00, 0x3C}, rest}));
 }
-Bytes connect311(std::uint8_t flags, const Bytes& payload) { return connect("MQTT", 4, flags, payload); }
+Bytes connect311(std::uint8_t flags, const Bytes& payload) {
+  return connect("MQTT", 4, flags, payload);
+}
 // frame(0, x) puts a 0 first byte + VBI length before x; strip the zero to get a property block.
 Bytes block(const Bytes& props) {
   Bytes b = frame(0, props);
@@ -45,8 +47,7 @@ void check(const std::vector<Bad>& cases) {
     SCOPED_TRACE(std::string(c.name) + " | " + to_hex(c.bytes));
     auto r = decode(c.bytes, c.version);
     ASSERT_FALSE(r) << "decoded although it should not";
-    EXPECT_EQ(static_cast<int>(r.error().reason), static_cast<int>(c.reason))
-        << r.error().message;
+    EXPECT_EQ(static_cast<int>(r.error().reason), static_cast<int>(c.reason)) << r.error().message;
     EXPECT_FALSE(r.error().message.empty());
   }
 }
@@ -195,8 +196,7 @@ TEST(Malformed, Acknowledgements) {
       {"UNSUBACK without codes (5)", v5, hex("B0 03 00 01 00"), ReasonCode::ProtocolError},
       {"UNSUBACK invalid code (5)", v5, hex("B0 04 00 01 00 01"), ReasonCode::ProtocolError},
       {"CONNACK reserved ack flags", v311, hex("20 02 02 00"), ReasonCode::MalformedPacket},
-      {"CONNACK session present with failure", v311, hex("20 02 01 05"),
-       ReasonCode::ProtocolError},
+      {"CONNACK session present with failure", v311, hex("20 02 01 05"), ReasonCode::ProtocolError},
       {"CONNACK return code 6", v311, hex("20 02 00 06"), ReasonCode::ProtocolError},
       {"CONNACK trailing (3.1.1)", v311, hex("20 03 00 00 00"), ReasonCode::MalformedPacket},
       {"CONNACK cut", v311, hex("20 01 00"), ReasonCode::MalformedPacket},
@@ -271,8 +271,7 @@ TEST(Malformed, Subscribe) {
       {"second entry bad", v311, hex("82 0A 00 01 00 01 61 00 00 01 62 07"),
        ReasonCode::MalformedPacket},
       {"filter not UTF-8", v311, hex("82 07 00 01 00 02 C0 AF 00"), ReasonCode::MalformedPacket},
-      {"filter with U+0000", v5, hex("82 08 00 01 00 00 02 61 00 00"),
-       ReasonCode::MalformedPacket},
+      {"filter with U+0000", v5, hex("82 08 00 01 00 00 02 61 00 00"), ReasonCode::MalformedPacket},
       {"subscription identifier 0", v5, hex("82 09 00 01 02 0B 00 00 01 61 00"),
        ReasonCode::ProtocolError},
       {"two subscription identifiers", v5, hex("82 0B 00 01 04 0B 01 0B 02 00 01 61 00"),
@@ -423,8 +422,8 @@ TEST(Malformed, Connect5) {
       {"will topic with wildcard", v5,
        connect5p(0x06, {}, cat({kClientC, hex("00"), mqtt_str("a/+"), mqtt_str("p")})),
        ReasonCode::TopicNameInvalid},
-      {"will properties missing", v5,
-       connect5p(0x06, {}, cat({kClientC})), ReasonCode::MalformedPacket},
+      {"will properties missing", v5, connect5p(0x06, {}, cat({kClientC})),
+       ReasonCode::MalformedPacket},
       {"session expiry not allowed in will properties", v5,
        connect5p(0x06, {}, cat({kClientC, hex("05 11 00 00 00 01"), mqtt_str("w"), mqtt_str("p")})),
        ReasonCode::MalformedPacket},
@@ -453,9 +452,9 @@ TEST(Malformed, Mqtt31ToleratesMissingPassword) {
 }
 
 TEST(Malformed, ConnectFieldsDecode) {
-  const Bytes b = connect("MQTT", 4, 0xEC,  // user, password, will retain, will QoS 1, will
-                          cat({mqtt_str("id"), mqtt_str("w/t"), mqtt_str("bye"), mqtt_str("u"),
-                               hex("00 02 00 FF")}));
+  const Bytes b = connect(
+      "MQTT", 4, 0xEC,  // user, password, will retain, will QoS 1, will
+      cat({mqtt_str("id"), mqtt_str("w/t"), mqtt_str("bye"), mqtt_str("u"), hex("00 02 00 FF")}));
   auto r = decode(b, v311);
   ASSERT_TRUE(r) << r.error().message;
   const auto& c = std::get<Connect>(*r);

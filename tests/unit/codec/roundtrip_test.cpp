@@ -106,6 +106,9 @@ TEST(Encode, KnownBytes) {
   rs.reason_string = "x";
   EXPECT_EQ(encode(Pubcomp{1, 0, rs}, ProtocolVersion::v5), hex("70 08 00 01 00 04 1F 00 01 78"));
   EXPECT_EQ(encode(Auth{}, ProtocolVersion::v5), hex("F0 00"));
+  Bytes none = hex("AA");
+  encode(Auth{0x18, {}}, ProtocolVersion::v311, none);
+  EXPECT_EQ(none, hex("AA"));  // no AUTH before MQTT 5
   EXPECT_EQ(encode(Auth{0x19, {}}, ProtocolVersion::v5), hex("F0 02 19 00"));
   EXPECT_EQ(encode(Connack{true, 0, {}}, ProtocolVersion::v311), hex("20 02 01 00"));
   EXPECT_EQ(encode(Connack{false, 0x87, {}}, ProtocolVersion::v5), hex("20 03 00 87 00"));
@@ -115,11 +118,9 @@ TEST(Encode, KnownBytes) {
   Connect c;
   c.client_id = "c";
   c.keep_alive = 60;
-  EXPECT_EQ(encode(c, ProtocolVersion::v311),
-            hex("10 0D 00 04 4D 51 54 54 04 02 00 3C 00 01 63"));
+  EXPECT_EQ(encode(c, ProtocolVersion::v311), hex("10 0D 00 04 4D 51 54 54 04 02 00 3C 00 01 63"));
   c.version = ProtocolVersion::v5;
-  EXPECT_EQ(encode(c, ProtocolVersion::v5),
-            hex("10 0E 00 04 4D 51 54 54 05 02 00 3C 00 00 01 63"));
+  EXPECT_EQ(encode(c, ProtocolVersion::v5), hex("10 0E 00 04 4D 51 54 54 05 02 00 3C 00 00 01 63"));
 
   Subscribe s{10, {}, {{"a/b", {1, true, false, 2}}}};
   EXPECT_EQ(encode(s, ProtocolVersion::v5), hex("82 09 00 0A 00 00 03 61 2F 62 25"));
@@ -187,19 +188,46 @@ Properties shared_properties() {
 TEST(PublishHead, HeadSharedPropertiesAndPayloadEqualEncodePublish) {
   const std::vector<HeadCase> cases = {
       {"v311 qos0", ProtocolVersion::v311, 0, false, false, "a/b", {}, {}, {}, false, 5},
-      {"v311 qos1 retain, shared props ignored", ProtocolVersion::v311, 1, true, false, "a/b", 7,
-       {1}, 60, true, 100},
+      {"v311 qos1 retain, shared props ignored",
+       ProtocolVersion::v311,
+       1,
+       true,
+       false,
+       "a/b",
+       7,
+       {1},
+       60,
+       true,
+       100},
       {"v311 qos2 dup", ProtocolVersion::v311, 2, false, true, "x", {}, {}, {}, false, 0},
       {"v31 qos1", ProtocolVersion::v31, 1, false, false, "legacy/t", {}, {}, {}, false, 3},
       {"v5 bare", ProtocolVersion::v5, 0, false, false, "a", {}, {}, {}, false, 0},
       {"v5 shared only", ProtocolVersion::v5, 1, false, false, "a/b", {}, {}, {}, true, 10},
       {"v5 alias with topic", ProtocolVersion::v5, 1, true, false, "a/b/c", 9, {}, {}, true, 10},
       {"v5 alias only", ProtocolVersion::v5, 2, false, true, "", 9, {}, {}, false, 1},
-      {"v5 sub ids", ProtocolVersion::v5, 1, false, false, "s", {}, {1, 127, 128, 268'435'455},
-       {}, true, 1},
+      {"v5 sub ids",
+       ProtocolVersion::v5,
+       1,
+       false,
+       false,
+       "s",
+       {},
+       {1, 127, 128, 268'435'455},
+       {},
+       true,
+       1},
       {"v5 expiry 0", ProtocolVersion::v5, 0, false, false, "e", {}, {}, 0u, false, 2},
-      {"v5 everything", ProtocolVersion::v5, 2, true, true, "everything/here", 65535, {5, 6},
-       0xFFFFFFFF, true, 70'000},
+      {"v5 everything",
+       ProtocolVersion::v5,
+       2,
+       true,
+       true,
+       "everything/here",
+       65535,
+       {5, 6},
+       0xFFFFFFFF,
+       true,
+       70'000},
       {"v5 big props push vbi", ProtocolVersion::v5, 1, false, false, "t", {}, {}, {}, true, 1},
   };
   for (const auto& c : cases) {

@@ -32,7 +32,8 @@ inline std::vector<NamedPacket> sample_packets_v5() {
   c.clean_start = false;
   c.keep_alive = 30;
   c.client_id = "dev-1";
-  c.will = Will{"devices/dev-1/status", std::string("off\x00line", 8), 1, true, will_properties_v5()};
+  c.will =
+      Will{"devices/dev-1/status", std::string("off\x00line", 8), 1, true, will_properties_v5()};
   c.username = "user";
   c.password = std::string("p\x00ss", 4);
   c.properties.session_expiry_interval = 3600;

@@ -20,10 +20,14 @@ inline Bytes hex(std::string_view s) {
   int nibble = -1;
   for (char ch : s) {
     int v;
-    if (ch >= '0' && ch <= '9') v = ch - '0';
-    else if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
-    else if (ch >= 'A' && ch <= 'F') v = ch - 'A' + 10;
-    else continue;
+    if (ch >= '0' && ch <= '9')
+      v = ch - '0';
+    else if (ch >= 'a' && ch <= 'f')
+      v = ch - 'a' + 10;
+    else if (ch >= 'A' && ch <= 'F')
+      v = ch - 'A' + 10;
+    else
+      continue;
     if (nibble < 0) {
       nibble = v;
     } else {
@@ -52,7 +56,9 @@ inline Bytes frame(std::uint8_t first, const Bytes& body) {
   out.insert(out.end(), body.begin(), body.end());
   return out;
 }
-inline Bytes frame(std::uint8_t first, std::string_view body_hex) { return frame(first, hex(body_hex)); }
+inline Bytes frame(std::uint8_t first, std::string_view body_hex) {
+  return frame(first, hex(body_hex));
+}
 
 inline Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;

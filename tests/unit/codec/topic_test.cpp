@@ -94,8 +94,8 @@ TEST(TopicFilter, Table) {
       {"/#", true},
       {"a//+", true},
       {"$SYS/#", true},
-      {"$share", true},        // no slash: an ordinary filter
-      {"$sharex/g/a", true},   // not the shared prefix
+      {"$share", true},       // no slash: an ordinary filter
+      {"$sharex/g/a", true},  // not the shared prefix
       {"$share/g/a", true},
       {"$share/g/+/b/#", true},
       {"$share/g//", true},
@@ -161,14 +161,14 @@ TEST(TopicMatch, Table) {
       {"a/b/c", "a/+", false},
       {"a/b", "a/+", true},
       {"a", "a/+", false},
-      {"a/", "a/+", true},            // '+' matches an empty level
+      {"a/", "a/+", true},  // '+' matches an empty level
       {"/", "+/+", true},
       {"/a", "+/a", true},
       {"/a", "/+", true},
       {"a//b", "a/+/b", true},
       {"a/b/c/d", "a/#", true},
       {"a/b", "a/#", true},
-      {"a", "a/#", true},             // '#' includes the parent level
+      {"a", "a/#", true},  // '#' includes the parent level
       {"a/", "a/#", true},
       {"ab", "a/#", false},
       {"b", "a/#", false},
@@ -183,14 +183,14 @@ TEST(TopicMatch, Table) {
       {"sport/tennis/player1", "sport/tennis/+", true},
       {"sport/tennis/player1/ranking", "sport/tennis/+", false},
       {"sport", "sport/#", true},
-      {"$SYS/x", "#", false},         // '$' topics not matched by leading wildcards
+      {"$SYS/x", "#", false},  // '$' topics not matched by leading wildcards
       {"$SYS/x", "+/x", false},
       {"$SYS", "+", false},
       {"$SYS/x", "$SYS/#", true},
       {"$SYS/x", "$SYS/+", true},
       {"$SYS", "$SYS/#", true},
       {"$SYS/x", "$SYS/x", true},
-      {"a/$SYS", "a/+", true},        // only the first character counts
+      {"a/$SYS", "a/+", true},  // only the first character counts
       {"a/b", "a/b/#", true},
       {"a/b", "a/b/c/#", false},
       {"a/bc", "a/b", false},
