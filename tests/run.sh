@@ -13,5 +13,5 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACCORD_WERROR=O
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure --timeout 300 -j2
 if [ "${FUZZ_SECONDS:-60}" != 0 ] && [ -x tests/fuzz/run.sh ]; then
-  bash tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
+  bash tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" "$PWD/build-fuzz"
 fi

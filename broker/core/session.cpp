@@ -242,6 +242,19 @@ void Session::on_publish(mqtt::Publish&& p) {
 
   const std::uint16_t id = p.packet_id;
   const std::uint8_t qos = p.qos;
+  // Payload Format Indicator 1 promises UTF-8 (spec 3.3.2.3.2); a broken promise is refused
+  // with 0x99 rather than passed on to subscribers that trust it.
+  if (p.properties.payload_format_indicator.value_or(0) == 1 &&
+      !mqtt::is_valid_mqtt_utf8(p.payload)) {
+    if (qos == 0) {
+      protocol_error(ReasonCode::PayloadFormatInvalid, "payload is not valid UTF-8");
+    } else {
+      acknowledge_publish(qos == 1 ? mqtt::PacketType::Puback : mqtt::PacketType::Pubrec, id,
+                          static_cast<std::uint8_t>(ReasonCode::PayloadFormatInvalid),
+                          "payload is not valid UTF-8");
+    }
+    return;
+  }
   if (qos > 0) {
     auto outcome = inbound_.on_publish(id, qos);
     if (outcome == protocol::InboundFlow::PublishOutcome::QuotaExceeded) {

@@ -49,6 +49,9 @@ Server::~Server() {
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
   }
+  // Handlers still queued hold connections, and connections hold sessions that talk to the
+  // broker as they go: drop them while the broker is still alive.
+  threads_.clear();
 }
 
 void Server::post(unsigned thread, std::function<void()> fn) {
@@ -119,10 +122,16 @@ void Server::accept(std::size_t listener) {
       target.context, [this, listener, &target](const boost::system::error_code& ec, tcp::socket socket) {
         if (stopping_) return;
         if (ec) {
-          // EMFILE and friends: log, back off briefly, keep serving.
-          accord::log::warn("accept_failed", {{"error", ec.message()}});
           if (ec == asio::error::operation_aborted) return;
-        } else if (metrics_.connections_current.load(std::memory_order_relaxed) >=
+          // EMFILE and friends: log, back off briefly (no busy loop), keep serving.
+          accord::log::warn("accept_failed", {{"error", ec.message()}});
+          auto timer = std::make_shared<asio::steady_timer>(control_, std::chrono::milliseconds(100));
+          timer->async_wait([this, listener, timer](const boost::system::error_code& e) {
+            if (!e && !stopping_) accept(listener);
+          });
+          return;
+        }
+        if (metrics_.connections_current.load(std::memory_order_relaxed) >=
                    static_cast<std::int64_t>(config_.max_connections)) {
           core::Metrics::add(metrics_.connections_refused);
           boost::system::error_code ignored;
