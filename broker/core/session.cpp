@@ -30,6 +30,8 @@ void Session::attach(Link& link, const mqtt::Connect& connect, std::uint32_t ses
   link_ = &link;
   const bool v5 = connect.version == ProtocolVersion::v5;
   client_max_packet_size_ = v5 ? connect.properties.maximum_packet_size.value_or(0) : 0;
+  // Request Problem Information 0: no reason strings outside PUBLISH, CONNACK, DISCONNECT.
+  problem_information_ = !v5 || connect.properties.request_problem_information.value_or(1) != 0;
   inbound_aliases_ = protocol::InboundTopicAliases(v5 ? cfg.topic_alias_maximum : 0);
   outbound_aliases_ =
       protocol::OutboundTopicAliases(v5 ? connect.properties.topic_alias_maximum.value_or(0) : 0);
@@ -200,7 +202,7 @@ void Session::protocol_error(ReasonCode reason, std::string_view why) {
 void Session::acknowledge_publish(mqtt::PacketType type, std::uint16_t id, std::uint8_t reason,
                                   std::string_view why) {
   mqtt::Properties props;
-  if (!why.empty() && is_v5()) props.reason_string = std::string(why);
+  if (!why.empty() && is_v5() && problem_information_) props.reason_string = std::string(why);
   if (type == mqtt::PacketType::Puback) {
     link_->send(mqtt::Puback{id, reason, std::move(props)});
   } else {

@@ -88,6 +88,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Per connection.
   std::uint32_t client_max_packet_size_ = 0;  // 0: no limit stated
+  bool problem_information_ = true;
   protocol::InboundTopicAliases inbound_aliases_{0};
   protocol::OutboundTopicAliases outbound_aliases_{0};
   std::optional<mqtt::Will> will_;

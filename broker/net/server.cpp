@@ -185,8 +185,14 @@ void Server::run() {
   for (auto& t : threads_) t->context.stop();
   for (auto& w : workers_) w.join();
   workers_.clear();
-  accord::log::info("stopped", {{"messages_received", metrics_.messages_received.load()},
-                              {"messages_sent", metrics_.messages_sent.load()}});
+  accord::log::info("stopped",
+                    {{"messages_received", metrics_.messages_received.load()},
+                     {"messages_sent", metrics_.messages_sent.load()},
+                     {"dropped_qos0_slow_subscriber", metrics_.dropped_qos0_slow_subscriber.load()},
+                     {"dropped_queue_full", metrics_.dropped_queue_full.load()},
+                     {"dropped_expired", metrics_.dropped_expired.load()},
+                     {"dropped_too_large", metrics_.dropped_too_large.load()},
+                     {"protocol_errors", metrics_.protocol_errors.load()}});
 }
 
 void Server::stop() {
