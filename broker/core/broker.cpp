@@ -65,7 +65,7 @@ void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_ex
     cancel_will(replaced.get());
     on_owner(executor_, replaced, [this](const SessionPtr& old) {
       if (Link* link = old->link()) {
-        std::optional<mqtt::Will> will = std::move(old->will());
+        auto will = std::move(old->will());
         link->disconnect(mqtt::ReasonCode::SessionTakenOver, "session taken over");
         old->detach();
         if (will) publish_will(*will, old.get());
@@ -88,7 +88,7 @@ void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_ex
                }
              }
              if (Link* link = s->link()) {
-               std::optional<mqtt::Will> will = std::move(s->will());
+               auto will = std::move(s->will());
                link->disconnect(mqtt::ReasonCode::SessionTakenOver, "session taken over");
                s->detach();
                // The session continues, so only a will without delay is published (3.1.3.2.2).
@@ -120,7 +120,7 @@ void Broker::connection_closed(const SessionPtr& session, std::uint64_t epoch, b
       session->expires_at = now + std::chrono::seconds(expiry);
     }
   }
-  std::optional<mqtt::Will> will = std::move(session->will());
+  auto will = std::move(session->will());
   session->detach();
   if (publish && will) {
     const std::uint32_t delay = will->properties.will_delay_interval.value_or(0);

@@ -38,7 +38,7 @@ void Session::attach(Link& link, const mqtt::Connect& connect, std::uint32_t ses
   std::uint16_t client_receive_max = v5 ? connect.properties.receive_maximum.value_or(65535) : 65535;
   inflight_.set_receive_maximum(std::min(client_receive_max, cfg.max_inflight_out));
   inbound_.reset_connection();
-  will_ = connect.will;
+  will_ = connect.will ? std::make_unique<mqtt::Will>(*connect.will) : nullptr;
 
   // Retransmit what the previous connection left unacknowledged, in the original order
   // (spec 4.4): PUBLISH with DUP set, or PUBREL for messages already PUBREC'd.

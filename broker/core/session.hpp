@@ -42,8 +42,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Link* link() const { return link_; }
   bool online() const { return link_ != nullptr; }
 
-  // The will of the current connection (cleared by a normal DISCONNECT).
-  std::optional<mqtt::Will>& will() { return will_; }
+  // The will of the current connection (cleared by a normal DISCONNECT). Held by pointer: most
+  // devices set none and an idle session should cost little memory.
+  std::unique_ptr<mqtt::Will>& will() { return will_; }
 
   void deliver(Delivery d);
   // Sends queued messages while the client's receive maximum and the socket's high-water mark
@@ -91,7 +92,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool problem_information_ = true;
   protocol::InboundTopicAliases inbound_aliases_{0};
   protocol::OutboundTopicAliases outbound_aliases_{0};
-  std::optional<mqtt::Will> will_;
+  std::unique_ptr<mqtt::Will> will_;
 
   // Session state.
   struct SubscriptionRecord {

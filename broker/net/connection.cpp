@@ -172,7 +172,7 @@ std::size_t Connection::consume(std::span<const std::uint8_t> data) {
 
 void Connection::fail(const mqtt::DecodeError& error) {
   core::Metrics::add(server_.metrics().protocol_errors);
-  accord::log::info("bad_packet", {{"client_id", client_id_},
+  accord::log::info("bad_packet", {{"client_id", client_id()},
                                  {"addr", peer_},
                                  {"reason", mqtt::reason_code_name(static_cast<std::uint8_t>(error.reason))},
                                  {"detail", error.message}});
@@ -255,7 +255,7 @@ void Connection::refuse_connect(std::uint8_t v5_reason, mqtt::ConnectReturnCode 
     ack.reason_code = static_cast<std::uint8_t>(v3_code);
   }
   send(ack);
-  accord::log::info("connect_refused", {{"client_id", client_id_},
+  accord::log::info("connect_refused", {{"client_id", client_id()},
                                       {"addr", peer_},
                                       {"reason", mqtt::reason_code_name(v5_reason)},
                                       {"detail", why}});
@@ -264,11 +264,13 @@ void Connection::refuse_connect(std::uint8_t v5_reason, mqtt::ConnectReturnCode 
   begin_close();
 }
 
-void Connection::handle_connect(mqtt::Connect&& connect) {
+void Connection::handle_connect(mqtt::Connect&& received) {
   const Config& cfg = server_.config();
+  // Kept until the session is attached; also names the client in refusal logs.
+  pending_connect_ = std::make_unique<mqtt::Connect>(std::move(received));
+  mqtt::Connect& connect = *pending_connect_;
   version_ = connect.version;
-  client_id_ = connect.client_id;
-  const bool v5 = version_ == ProtocolVersion::v5;
+    const bool v5 = version_ == ProtocolVersion::v5;
 
   if (version_ == ProtocolVersion::v31 && !cfg.allow_mqtt31) {
     refuse_connect(static_cast<std::uint8_t>(ReasonCode::UnsupportedProtocolVersion),
@@ -291,8 +293,7 @@ void Connection::handle_connect(mqtt::Connect&& connect) {
       return;
     }
     connect.client_id = assign_client_id();
-    client_id_ = connect.client_id;
-    if (v5) assigned_id = connect.client_id;
+        if (v5) assigned_id = connect.client_id;
   }
   if (connect.client_id.size() > cfg.max_client_id_length) {
     refuse_connect(static_cast<std::uint8_t>(ReasonCode::ClientIdentifierNotValid),
@@ -338,7 +339,6 @@ void Connection::handle_connect(mqtt::Connect&& connect) {
 
   state_ = State::Connecting;
   reading_paused_ = true;  // packets pipelined behind CONNECT wait until the session is ready
-  pending_connect_ = std::make_unique<mqtt::Connect>(std::move(connect));
 
   mqtt::Connack ack;
   if (v5) {
@@ -382,7 +382,7 @@ void Connection::on_session_ready(core::SessionPtr session, bool present, std::u
   state_ = State::Connected;
   last_activity_ = thread_.now;
   const mqtt::Connect& c = *pending_connect_;
-  accord::log::info("connect", {{"client_id", client_id_},
+  accord::log::info("connect", {{"client_id", client_id()},
                               {"addr", peer_},
                               {"protocol", version_name(version_)},
                               {"clean_start", c.clean_start},
@@ -450,6 +450,11 @@ void Connection::sweep(core::Clock::time_point now) {
           now - last_activity_ > std::chrono::milliseconds(keep_alive_grace_ms_)) {
         close_detail_ = "keep alive timeout";
         disconnect(ReasonCode::KeepAliveTimeout, "keep alive timeout");
+      } else if (!writing_ && queued_.segments.empty() && now - last_activity_ > std::chrono::seconds(1)) {
+        // Idle: hand back the output buffers the last writes left behind, so that thousands of
+        // quiet devices cost only their bookkeeping.
+        queued_ = {};
+        write_.reset();
       }
       break;
     case State::Closing:
@@ -517,25 +522,27 @@ void IoThread::flush_dirty() {
 void Connection::flush() {
   in_dirty_list_ = false;
   if (writing_ || state_ == State::Closed || queued_.segments.empty()) return;
-  std::swap(queued_, writing_queue_);
-  buffers_.clear();
+  if (!write_) write_ = std::make_unique<WriteState>();
+  std::swap(queued_, write_->queue);
+  auto& buffers = write_->buffers;
+  buffers.clear();
   writing_bytes_ = 0;
-  for (const Segment& s : writing_queue_.segments) {
+  for (const Segment& s : write_->queue.segments) {
     if (s.message) {
       if (s.with_properties && !s.message->shared_properties.empty()) {
-        buffers_.emplace_back(s.message->shared_properties.data(),
-                              s.message->shared_properties.size());
+        buffers.emplace_back(s.message->shared_properties.data(),
+                             s.message->shared_properties.size());
       }
       if (!s.message->payload.empty()) {
-        buffers_.emplace_back(s.message->payload.data(), s.message->payload.size());
+        buffers.emplace_back(s.message->payload.data(), s.message->payload.size());
       }
     } else {
-      buffers_.emplace_back(writing_queue_.bytes.data() + s.begin, s.end - s.begin);
+      buffers.emplace_back(write_->queue.bytes.data() + s.begin, s.end - s.begin);
     }
   }
-  for (const auto& b : buffers_) writing_bytes_ += b.size();
+  for (const auto& b : buffers) writing_bytes_ += b.size();
   writing_ = true;
-  asio::async_write(socket_, buffers_,
+  asio::async_write(socket_, write_->buffers,
                     [self = shared_from_this()](const boost::system::error_code& ec,
                                                 std::size_t n) { self->on_written(ec, n); });
 }
@@ -543,10 +550,14 @@ void Connection::flush() {
 void Connection::on_written(const boost::system::error_code& ec, std::size_t bytes) {
   writing_ = false;
   queued_bytes_ -= writing_bytes_;
+  const std::size_t written = writing_bytes_;
   writing_bytes_ = 0;
-  writing_queue_.segments.clear();  // releases the messages
-  writing_queue_.bytes.clear();
-  if (writing_queue_.bytes.capacity() > 64 * 1024) writing_queue_ = {};
+  write_->queue.segments.clear();  // releases the messages
+  write_->queue.bytes.clear();
+  // Keep the buffers of a busy connection (no allocation per write); give them back after a
+  // small write with nothing behind it, which is how a connection turns idle (after CONNACK,
+  // a PINGRESP...), and after a large one so a burst does not pin memory.
+  if (queued_.segments.empty() && (written < 4096 || written > 64 * 1024)) write_.reset();
   core::Metrics::add(server_.metrics().bytes_sent, bytes);
   if (ec) {
     if (state_ != State::Closed) {
@@ -562,8 +573,6 @@ void Connection::on_written(const boost::system::error_code& ec, std::size_t byt
     flush();
   } else if (state_ == State::Closing) {
     finish_close();
-  } else if (queued_.bytes.capacity() > 64 * 1024) {
-    queued_ = {};
   }
 }
 
@@ -582,6 +591,12 @@ void Connection::begin_close() {
   } else if (!writing_ && !in_dirty_list_) {
     flush();
   }
+}
+
+std::string_view Connection::client_id() const {
+  if (session_) return session_->client_id();
+  if (pending_connect_) return pending_connect_->client_id;
+  return {};
 }
 
 bool Connection::attached_to_session() const {
@@ -605,7 +620,7 @@ void Connection::finish_close() {
     server_.broker().connection_closed(session_, epoch_, publish_will_on_close_);
   }
   if (was_connected) {
-    accord::log::info("disconnect", {{"client_id", client_id_},
+    accord::log::info("disconnect", {{"client_id", client_id()},
                                    {"addr", peer_},
                                    {"reason", mqtt::reason_code_name(close_reason_)},
                                    {"detail", close_detail_}});

@@ -64,6 +64,7 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   void begin_close();
   void finish_close();
   bool attached_to_session() const;
+  std::string_view client_id() const;
 
   Server& server_;
   IoThread& thread_;
@@ -86,7 +87,6 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
 
   core::SessionPtr session_;
   std::uint64_t epoch_ = 0;
-  std::string client_id_;
   std::unique_ptr<mqtt::Connect> pending_connect_;
 
   // Bytes of an incomplete packet (only between reads).
@@ -105,8 +105,13 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
     std::vector<Segment> segments;
   };
   OutputQueue queued_;
-  OutputQueue writing_queue_;
-  std::vector<boost::asio::const_buffer> buffers_;
+  // What is on its way to the socket. Allocated while the connection writes, released when it
+  // goes quiet: an idle connection holds no output buffers at all.
+  struct WriteState {
+    OutputQueue queue;
+    std::vector<boost::asio::const_buffer> buffers;
+  };
+  std::unique_ptr<WriteState> write_;
   std::size_t queued_bytes_ = 0;  // queued_ + writing_queue_
   std::size_t writing_bytes_ = 0;
 };

@@ -113,18 +113,30 @@ TEST_F(Server, LogsOneLinePerConnectAndDisconnectWithClientIdAddressAndReason) {
 TEST_F(Server, RunsOneIoThreadPerCoreByDefault) {
   SKIP_UNDER_MOSQUITTO("mosquitto is single-threaded");
   broker();
+  // The port file appears before the loops start: wait for the start line and the threads.
+  const std::regex started("event=started io_threads=([0-9]+)");
+  ASSERT_TRUE(eventually([&] {
+    const std::string log = broker().log_text();
+    return std::regex_search(log, started);
+  })) << broker().log_text();
   const std::string log = broker().log_text();
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(log, m, std::regex("event=started io_threads=([0-9]+)"))) << log;
+  ASSERT_TRUE(std::regex_search(log, m, started));
   EXPECT_EQ(std::stoul(m[1]), std::thread::hardware_concurrency());
   // And the process really has them: main + one per core.
-  std::ifstream status("/proc/" + std::to_string(broker().pid()) + "/status");
-  std::string line;
-  long threads = 0;
-  while (std::getline(status, line)) {
-    if (line.rfind("Threads:", 0) == 0) threads = std::stol(line.substr(8));
-  }
-  EXPECT_GE(threads, static_cast<long>(std::thread::hardware_concurrency()) + 1);
+  const auto thread_count = [&] {
+    std::ifstream status("/proc/" + std::to_string(broker().pid()) + "/status");
+    std::string line;
+    long threads = 0;
+    while (std::getline(status, line)) {
+      if (line.rfind("Threads:", 0) == 0) threads = std::stol(line.substr(8));
+    }
+    return threads;
+  };
+  const long expected = static_cast<long>(std::thread::hardware_concurrency()) + 1;
+  eventually([&] { return thread_count() >= expected; });
+  const long threads = thread_count();
+  EXPECT_GE(threads, expected);
 }
 
 }  // namespace
