@@ -235,30 +235,26 @@ void Broker::deliver_batches(const MessagePtr& message) {
   for (unsigned thread = 0; thread < threads; ++thread) {
     auto& batch = batches[thread];
     if (batch.empty()) continue;
+    auto items = std::move(batch);
+    batch.clear();
     if (current_io_thread == static_cast<int>(thread)) {
-      auto local = std::move(batch);
-      batch.clear();
-      for (auto& [session, delivery] : local) {
-        if (session->owner() == thread) {
-          session->deliver(std::move(delivery));
-        } else {
-          on_owner(executor_, session,
-                   [d = std::move(delivery)](const SessionPtr& s) mutable { s->deliver(std::move(d)); });
-        }
-      }
+      deliver_on_thread(thread, items);
     } else {
-      executor_.post(thread, [this, thread, items = std::move(batch)]() mutable {
-        for (auto& [session, delivery] : items) {
-          if (session->owner() == thread) {
-            session->deliver(std::move(delivery));
-          } else {
-            on_owner(executor_, session, [d = std::move(delivery)](const SessionPtr& s) mutable {
-              s->deliver(std::move(d));
-            });
-          }
-        }
+      executor_.post(thread, [this, thread, items = std::move(items)]() mutable {
+        deliver_on_thread(thread, items);
       });
-      batch = {};
+    }
+  }
+}
+
+void Broker::deliver_on_thread(unsigned thread,
+                               std::vector<std::pair<SessionPtr, Delivery>>& items) {
+  for (auto& [session, delivery] : items) {
+    if (session->owner() == thread) {
+      session->deliver(std::move(delivery));
+    } else {  // it moved since the batch was made: follow it
+      on_owner(executor_, session,
+               [d = std::move(delivery)](const SessionPtr& s) mutable { s->deliver(std::move(d)); });
     }
   }
 }

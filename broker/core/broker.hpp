@@ -78,6 +78,7 @@ class Broker {
   void cancel_will(const Session* session);
   void end_session_on_owner(const SessionPtr& session);
   void deliver_batches(const MessagePtr& message);
+  void deliver_on_thread(unsigned thread, std::vector<std::pair<SessionPtr, Delivery>>& items);
 
   const Config& config_;
   Executor& executor_;

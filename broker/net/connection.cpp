@@ -472,14 +472,7 @@ void Connection::send(const mqtt::Packet& packet) {
   auto& q = queued_;
   const std::size_t before = q.bytes.size();
   mqtt::encode(packet, version_, q.bytes);
-  const std::size_t added = q.bytes.size() - before;
-  if (!q.segments.empty() && !q.segments.back().message && q.segments.back().end == before) {
-    q.segments.back().end = static_cast<std::uint32_t>(q.bytes.size());
-  } else {
-    q.segments.push_back(Segment{static_cast<std::uint32_t>(before),
-                                 static_cast<std::uint32_t>(q.bytes.size()), nullptr, false});
-  }
-  queued_bytes_ += added;
+  queued_bytes_ += close_byte_segment(before);
   mark_dirty();
 }
 
@@ -488,18 +481,25 @@ void Connection::send_publish(const mqtt::PublishHead& head, const core::Message
   auto& q = queued_;
   const std::size_t before = q.bytes.size();
   mqtt::encode_publish_head(head, q.bytes);
-  if (!q.segments.empty() && !q.segments.back().message && q.segments.back().end == before) {
-    q.segments.back().end = static_cast<std::uint32_t>(q.bytes.size());
-  } else {
-    q.segments.push_back(Segment{static_cast<std::uint32_t>(before),
-                                 static_cast<std::uint32_t>(q.bytes.size()), nullptr, false});
-  }
+  queued_bytes_ += close_byte_segment(before);
   const bool with_props = head.version == ProtocolVersion::v5;
   const std::size_t tail =
       (with_props ? message->shared_properties.size() : 0) + message->payload.size();
   if (tail > 0) q.segments.push_back(Segment{0, 0, message, with_props});
-  queued_bytes_ += (q.bytes.size() - before) + tail;
+  queued_bytes_ += tail;
   mark_dirty();
+}
+
+std::size_t Connection::close_byte_segment(std::size_t begin) {
+  auto& q = queued_;
+  const auto end = static_cast<std::uint32_t>(q.bytes.size());
+  // Consecutive encoded packets share one segment: one iovec entry for a run of acks.
+  if (!q.segments.empty() && !q.segments.back().message && q.segments.back().end == begin) {
+    q.segments.back().end = end;
+  } else {
+    q.segments.push_back(Segment{static_cast<std::uint32_t>(begin), end, nullptr, false});
+  }
+  return end - begin;
 }
 
 void Connection::mark_dirty() {

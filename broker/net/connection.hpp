@@ -59,6 +59,8 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   void on_session_ready(core::SessionPtr session, bool present, std::uint64_t epoch);
   void handle_disconnect(const mqtt::Disconnect& d);
   void fail(const mqtt::DecodeError& error);
+  // Ends the byte range [begin, end of queue) as a segment; returns its length.
+  std::size_t close_byte_segment(std::size_t begin);
   void mark_dirty();
   void on_written(const boost::system::error_code& ec, std::size_t bytes);
   void begin_close();
