@@ -104,24 +104,36 @@ void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_ex
 }
 
 void Broker::connection_closed(const SessionPtr& session, std::uint64_t epoch, bool publish) {
+  bool current = false;
   bool end_now = false;
   std::uint32_t expiry = 0;
   const auto now = this->now();
   {
     std::lock_guard lock(registry_mutex_);
-    if (session->epoch != epoch) return;  // taken over: the new connection owns the session
-    session->connected = false;
-    expiry = session->expiry_interval;
-    if (expiry == 0) {
-      auto it = sessions_.find(session->client_id());
-      if (it != sessions_.end() && it->second == session) sessions_.erase(it);
-      end_now = true;
-    } else if (expiry != 0xFFFFFFFF) {
-      session->expires_at = now + std::chrono::seconds(expiry);
+    current = session->epoch == epoch;
+    if (current) {
+      session->connected = false;
+      expiry = session->expiry_interval;
+      if (expiry == 0) {
+        auto it = sessions_.find(session->client_id());
+        if (it != sessions_.end() && it->second == session) sessions_.erase(it);
+        end_now = true;
+      } else if (expiry != 0xFFFFFFFF) {
+        session->expires_at = now + std::chrono::seconds(expiry);
+      }
     }
   }
+  // The connection is gone either way: the session must not keep pointing at it.
   auto will = std::move(session->will());
   session->detach();
+  if (!current) {
+    // A new connection is already taking this session over (its hand-over has not run yet):
+    // the session continues, so only a will without delay is published (3.1.3.2.2).
+    if (publish && will && will->properties.will_delay_interval.value_or(0) == 0) {
+      publish_will(*will, session.get());
+    }
+    return;
+  }
   if (publish && will) {
     const std::uint32_t delay = will->properties.will_delay_interval.value_or(0);
     if (delay == 0 || end_now) {

@@ -49,8 +49,9 @@ class Broker {
   void open_session(const mqtt::Connect& connect, std::uint32_t session_expiry, unsigned thread,
                     std::function<void(OpenResult)> ready);
 
-  // On the session's owner thread, when the connection holding `epoch` is gone.
-  // `publish_will`: it ended without a normal DISCONNECT (or with reason 0x04).
+  // On the session's owner thread, when the connection attached to `session` is gone; `epoch`
+  // is the one that connection was given. `publish_will`: it ended without a normal DISCONNECT
+  // (or with reason 0x04).
   void connection_closed(const SessionPtr& session, std::uint64_t epoch, bool publish_will);
 
   // MQTT 5 DISCONNECT may change the session expiry interval of the connection holding `epoch`.

@@ -49,6 +49,18 @@ Server::~Server() {
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
   }
+  // A cancelled accept still queued on the control loop owns a socket of an I/O context: let it
+  // complete while those contexts exist.
+  for (auto& a : acceptors_) {
+    boost::system::error_code ec;
+    a->close(ec);
+  }
+  signals_.cancel();
+  tick_timer_.cancel();
+  stop_timer_.cancel();
+  control_.restart();
+  control_.poll();
+  acceptors_.clear();
   // Handlers still queued hold connections, and connections hold sessions that talk to the
   // broker as they go: drop them while the broker is still alive.
   threads_.clear();

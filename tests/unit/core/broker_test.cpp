@@ -320,11 +320,40 @@ TEST_F(BrokerTest, TakeoverDisconnectsTheOldConnectionAcrossThreads) {
   EXPECT_TRUE(second.present);
   EXPECT_EQ(second.session, first.session);
   EXPECT_EQ(second.session->owner(), 1u);
-  // The old connection's close arrives late and must not mark the session offline.
-  broker_.connection_closed(first.session, first.epoch, true);
   auto pub = connect("pub");
   publish(pub, "t", "after");
   ASSERT_EQ(second.link->publishes.size(), 1u);
+}
+
+TEST_F(BrokerTest, OldConnectionDroppingDuringTakeoverLeavesNoStaleLink) {
+  auto watcher = connect("watcher");
+  subscribe(watcher, "w", 0);
+  mqtt::Will will{"w", "old-connection-lost", 0, false, {}};
+  auto first = connect("dev", ProtocolVersion::v5, false, 60, will, /*thread=*/0);
+
+  // A second connection asks for the session on thread 1; before the hand-over runs on
+  // thread 0, the first connection drops by itself.
+  mqtt::Connect c;
+  c.version = ProtocolVersion::v5;
+  c.client_id = "dev";
+  c.clean_start = false;
+  RecordingLink second_link(ProtocolVersion::v5);
+  SessionPtr second;
+  current_io_thread = 1;  // the CONNECT arrives on thread 1
+  broker_.open_session(c, 60, 1, [&](Broker::OpenResult r) {
+    second = r.session;
+    if (r.session) r.session->attach(second_link, c, 60);
+  });
+  current_io_thread = 0;  // the old connection's close runs on its own thread
+  broker_.connection_closed(first.session, first.epoch, /*publish_will=*/true);
+  EXPECT_EQ(first.session->link(), nullptr) << "a closed connection must not stay attached";
+  executor_.run_all();
+
+  ASSERT_EQ(second, first.session);
+  EXPECT_EQ(second->link(), &second_link);
+  EXPECT_FALSE(first.link->disconnected) << "the hand-over found no old link to close";
+  ASSERT_EQ(watcher.link->publishes.size(), 1u) << "will without delay: published once";
+  EXPECT_EQ(watcher.link->publishes[0].payload, "old-connection-lost");
 }
 
 TEST_F(BrokerTest, WillPublishedOnConnectionLossNotOnNormalDisconnect) {
