@@ -17,8 +17,12 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan
 export TSAN_OPTIONS="log_path=$reports/tsan:suppressions=$PWD/tests/sanitizers/tsan.supp"
 status=0
 ctest --test-dir "$build" -j2 --timeout 300 --output-on-failure || status=1
-if compgen -G "$reports/*" >/dev/null; then
-  echo "sanitizer reports:" && grep -h SUMMARY "$reports"/* | sort | uniq -c
+# Files holding only a suppression summary are not findings.
+if compgen -G "$reports/*" >/dev/null &&
+   grep -q -l -E "ERROR: |WARNING: ThreadSanitizer|runtime error" "$reports"/*; then
+  echo "sanitizer findings:"
+  grep -h -E "SUMMARY|runtime error" "$reports"/* | sort | uniq -c || true
   status=1
 fi
+if [ $status -eq 0 ]; then echo "$preset: no sanitizer findings"; fi
 exit $status
