@@ -554,10 +554,11 @@ void Connection::on_written(const boost::system::error_code& ec, std::size_t byt
   writing_bytes_ = 0;
   write_->queue.segments.clear();  // releases the messages
   write_->queue.bytes.clear();
-  // Keep the buffers of a busy connection (no allocation per write); give them back after a
-  // small write with nothing behind it, which is how a connection turns idle (after CONNACK,
-  // a PINGRESP...), and after a large one so a burst does not pin memory.
-  if (queued_.segments.empty() && (written < 4096 || written > 64 * 1024)) write_.reset();
+  if (writes_done_ < 255) ++writes_done_;
+  // Keep the buffers of a busy connection (no allocation per write). Give them back after the
+  // CONNACK, since most devices then go quiet for a long time, and after a large write so a
+  // burst does not pin memory; the keep-alive sweep trims connections that went quiet later.
+  if (queued_.segments.empty() && (writes_done_ == 1 || written > 64 * 1024)) write_.reset();
   core::Metrics::add(server_.metrics().bytes_sent, bytes);
   if (ec) {
     if (state_ != State::Closed) {

@@ -116,6 +116,7 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   std::unique_ptr<WriteState> write_;
   std::size_t queued_bytes_ = 0;  // queued_ + writing_queue_
   std::size_t writing_bytes_ = 0;
+  std::uint8_t writes_done_ = 0;  // saturating count of completed writes
 };
 
 }  // namespace accord::net
