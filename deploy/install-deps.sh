@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-all-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
+  librocksdb-dev libprotobuf-dev protobuf-compiler
   libpaho-mqtt-dev libpaho-mqttpp-dev
   mosquitto mosquitto-clients
   clang libclang-rt-14-dev

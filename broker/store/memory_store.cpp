@@ -35,7 +35,8 @@ class MemoryStore final : public Store {
 }  // namespace
 
 OpenResult open_store(const StoreOptions& options) {
-  if (options.durability == Durability::Memory) return {std::make_unique<MemoryStore>(), Status::success()};
+  if (options.durability == Durability::Memory)
+    return {std::make_unique<MemoryStore>(), Status::success()};
   return RocksStore::open(options);
 }
 

@@ -24,7 +24,8 @@ void from_pb(const pb::MessageRecord& p, MessageRecord& m) {
   m.shared_properties = p.shared_properties();
   m.qos = static_cast<std::uint8_t>(p.qos());
   m.retain = p.retain();
-  m.expires_at = p.has_expires_at_ms() ? std::optional<UnixMillis>(p.expires_at_ms()) : std::nullopt;
+  m.expires_at =
+      p.has_expires_at_ms() ? std::optional<UnixMillis>(p.expires_at_ms()) : std::nullopt;
 }
 
 template <class T>
@@ -77,8 +78,10 @@ std::string encode_session(const SessionRecord& s) {
     const auto& props = s.will->properties;
     auto* wp = w->mutable_properties();
     if (props.will_delay_interval) wp->set_will_delay_interval_s(*props.will_delay_interval);
-    if (props.payload_format_indicator) wp->set_payload_format_indicator(*props.payload_format_indicator);
-    if (props.message_expiry_interval) wp->set_message_expiry_interval_s(*props.message_expiry_interval);
+    if (props.payload_format_indicator)
+      wp->set_payload_format_indicator(*props.payload_format_indicator);
+    if (props.message_expiry_interval)
+      wp->set_message_expiry_interval_s(*props.message_expiry_interval);
     if (props.content_type) wp->set_content_type(*props.content_type);
     if (props.response_topic) wp->set_response_topic(*props.response_topic);
     if (props.correlation_data) wp->set_correlation_data(*props.correlation_data);
@@ -122,11 +125,13 @@ bool decode_session(std::string_view bytes, SessionRecord& out) {
     if (wp.has_will_delay_interval_s()) props.will_delay_interval = wp.will_delay_interval_s();
     if (wp.has_payload_format_indicator())
       props.payload_format_indicator = static_cast<std::uint8_t>(wp.payload_format_indicator());
-    if (wp.has_message_expiry_interval_s()) props.message_expiry_interval = wp.message_expiry_interval_s();
+    if (wp.has_message_expiry_interval_s())
+      props.message_expiry_interval = wp.message_expiry_interval_s();
     if (wp.has_content_type()) props.content_type = wp.content_type();
     if (wp.has_response_topic()) props.response_topic = wp.response_topic();
     if (wp.has_correlation_data()) props.correlation_data = wp.correlation_data();
-    for (const auto& u : wp.user_properties()) props.user_properties.push_back({u.key(), u.value()});
+    for (const auto& u : wp.user_properties())
+      props.user_properties.push_back({u.key(), u.value()});
     out.will = std::move(will);
   }
   if (p.has_will_due_ms()) out.will_due = p.will_due_ms();
@@ -149,7 +154,8 @@ std::string encode_queue_entry(const QueueEntry& e) {
 bool decode_queue_entry(std::string_view bytes, QueueEntry& out) {
   pb::QueueEntry p;
   if (!parse(bytes, p)) return false;
-  if (p.state() < pb::QUEUE_STATE_QUEUED || p.state() > pb::QUEUE_STATE_AWAITING_PUBCOMP) return false;
+  if (p.state() < pb::QUEUE_STATE_QUEUED || p.state() > pb::QUEUE_STATE_AWAITING_PUBCOMP)
+    return false;
   out.client_id = p.client_id();
   out.seq = p.seq();
   out.message_id = p.message_id();
@@ -193,7 +199,8 @@ void append_u16(std::string& out, std::uint16_t v) {
 }
 
 void append_u64(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xFF));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xFF));
 }
 
 std::uint64_t read_u64(std::string_view b) {

@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -32,7 +33,8 @@ namespace {
 
 // Column families, in the order of Impl::cf_. "default" exists in every RocksDB and stays empty.
 enum Cf : std::size_t { kRetained, kSessions, kQueue, kMessages, kInboundQos2, kMeta, kCfCount };
-constexpr const char* kCfNames[kCfCount] = {"retained", "sessions", "queue", "messages", "inbound_qos2", "meta"};
+constexpr const char* kCfNames[kCfCount] = {"retained", "sessions",     "queue",
+                                            "messages", "inbound_qos2", "meta"};
 
 // A group commit stops growing at this size so the first batch of a big group does not wait
 // for a huge write; what is left goes into the next write.
@@ -49,15 +51,20 @@ std::string one_line(std::string s) {
   return s;
 }
 
-bool contains(const std::string& s, std::string_view what) { return s.find(what) != std::string::npos; }
+bool contains(const std::string& s, std::string_view what) {
+  return s.find(what) != std::string::npos;
+}
 
-std::string prefix(const std::string& path) { return "store at '" + path + "': "; }
+std::string prefix(const std::string& path) {
+  return "store at '" + path + "': ";
+}
 
 // Maps a RocksDB open error to the cause an operator can act on.
 std::string open_cause(const rocksdb::Status& s) {
   const std::string msg = one_line(s.ToString());
   if (s.IsIOError() && (contains(msg, "lock") || contains(msg, "LOCK")))
-    return "locked: another process (or another store in this process) holds its LOCK file (" + msg + ")";
+    return "locked: another process (or another store in this process) holds its LOCK file (" +
+           msg + ")";
   if (contains(msg, "Permission denied")) return "unreadable: permission denied (" + msg + ")";
   if (s.IsCorruption()) return "corrupt database (" + msg + ")";
   if (s.IsIOError() && contains(msg, "No such file"))
@@ -71,7 +78,9 @@ UnixMillis wall_now() {
       .count();
 }
 
-bool expired(const std::optional<UnixMillis>& at, UnixMillis now) { return at && *at <= now; }
+bool expired(const std::optional<UnixMillis>& at, UnixMillis now) {
+  return at && *at <= now;
+}
 
 // Why these settings (the workload: small records, a write-heavy churning queue, point lookups
 // on retained topics and sessions, full scans only at start-up):
@@ -100,7 +109,8 @@ rocksdb::DBOptions db_options(const StoreOptions& o) {
   return d;
 }
 
-rocksdb::ColumnFamilyOptions cf_options(std::size_t cf, const std::shared_ptr<rocksdb::Cache>& cache) {
+rocksdb::ColumnFamilyOptions cf_options(std::size_t cf,
+                                        const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions c;
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
@@ -131,22 +141,38 @@ rocksdb::ColumnFamilyOptions cf_options(std::size_t cf, const std::shared_ptr<ro
 std::uint64_t dir_bytes(const std::string& path) {
   std::uint64_t total = 0;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(path, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::error_code ec2;
     if (it->is_regular_file(ec2)) total += it->file_size(ec2);
   }
   return total;
 }
 
+// RocksDB keeps the options of every column family in OPTIONS-* files next to the MANIFEST: if
+// one names Accord's `meta` family, the directory was an Accord database whatever the MANIFEST
+// still says.
+bool options_file_names_accord(const std::string& path) {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(path, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    if (it->path().filename().string().rfind("OPTIONS-", 0) != 0) continue;
+    std::ifstream in(it->path());
+    std::string line;
+    while (std::getline(in, line))
+      if (line.find("[CFOptions \"meta\"]") != std::string::npos) return true;
+  }
+  return false;
+}
+
 // Deletions found by a scan of the database; applied on the writer thread.
 struct PurgePlan {
-  std::vector<std::string> retained;          // topics
-  std::vector<std::string> sessions;          // client ids: record, queue and inbound ids
-  std::vector<std::string> queue_keys;        // single entries (expired, body missing, orphaned)
-  std::vector<std::string> inbound_keys;      // orphaned inbound ids
-  std::vector<std::uint64_t> messages;        // unreferenced bodies
-  std::uint64_t applied = 0;                  // records removed (after filtering)
+  std::vector<std::string> retained;      // topics
+  std::vector<std::string> sessions;      // client ids: record, queue and inbound ids
+  std::vector<std::string> queue_keys;    // single entries (expired, body missing, orphaned)
+  std::vector<std::string> inbound_keys;  // orphaned inbound ids
+  std::vector<std::uint64_t> messages;    // unreferenced bodies
+  std::uint64_t applied = 0;              // records removed (after filtering)
   Status status;
 };
 
@@ -188,7 +214,9 @@ struct RocksStore::Impl {
 
   std::string path() const { return options.path; }
 
-  void start() { writer = std::thread([this] { run(); }); }
+  void start() {
+    writer = std::thread([this] { run(); });
+  }
 
   void shutdown() {
     {
@@ -250,8 +278,12 @@ struct RocksStore::Impl {
           wb.Put(cf[kRetained], op.key, op.value);
           max_id = std::max(max_id, op.number);
           break;
-        case WriteBatch::Kind::DeleteRetained: wb.Delete(cf[kRetained], op.key); break;
-        case WriteBatch::Kind::PutSession: wb.Put(cf[kSessions], op.key, op.value); break;
+        case WriteBatch::Kind::DeleteRetained:
+          wb.Delete(cf[kRetained], op.key);
+          break;
+        case WriteBatch::Kind::PutSession:
+          wb.Put(cf[kSessions], op.key, op.value);
+          break;
         case WriteBatch::Kind::DeleteSession: {
           wb.Delete(cf[kSessions], op.key);
           // Range tombstones: one record each, however long the queue. A later put in the same
@@ -265,10 +297,15 @@ struct RocksStore::Impl {
           wb.Put(cf[kMessages], message_key(op.number), op.value);
           max_id = std::max(max_id, op.number);
           break;
-        case WriteBatch::Kind::PutQueueEntry: wb.Put(cf[kQueue], queue_key(op.key, op.number), op.value); break;
-        case WriteBatch::Kind::DeleteQueueEntry: wb.Delete(cf[kQueue], queue_key(op.key, op.number)); break;
+        case WriteBatch::Kind::PutQueueEntry:
+          wb.Put(cf[kQueue], queue_key(op.key, op.number), op.value);
+          break;
+        case WriteBatch::Kind::DeleteQueueEntry:
+          wb.Delete(cf[kQueue], queue_key(op.key, op.number));
+          break;
         case WriteBatch::Kind::PutInboundQos2:
-          wb.Put(cf[kInboundQos2], inbound_key(op.key, static_cast<std::uint16_t>(op.number)), op.value);
+          wb.Put(cf[kInboundQos2], inbound_key(op.key, static_cast<std::uint16_t>(op.number)),
+                 op.value);
           break;
         case WriteBatch::Kind::DeleteInboundQos2:
           wb.Delete(cf[kInboundQos2], inbound_key(op.key, static_cast<std::uint16_t>(op.number)));
@@ -281,8 +318,12 @@ struct RocksStore::Impl {
     for (const auto& op : batch.ops()) {
       switch (op.kind) {
         case WriteBatch::Kind::PutRetained:
-        case WriteBatch::Kind::DeleteRetained: touched_topics.insert(op.key); break;
-        case WriteBatch::Kind::PutMessage: touched_messages.insert(op.number); break;
+        case WriteBatch::Kind::DeleteRetained:
+          touched_topics.insert(op.key);
+          break;
+        case WriteBatch::Kind::PutMessage:
+          touched_messages.insert(op.number);
+          break;
         case WriteBatch::Kind::PutQueueEntry: {
           touched_clients.insert(op.key);
           // The entry names a body: keep that body even if the sweep saw it unreferenced.
@@ -290,7 +331,9 @@ struct RocksStore::Impl {
           if (decode_queue_entry(op.value, e)) touched_messages.insert(e.message_id);
           break;
         }
-        default: touched_clients.insert(op.key); break;
+        default:
+          touched_clients.insert(op.key);
+          break;
       }
     }
   }
@@ -367,7 +410,8 @@ struct RocksStore::Impl {
     if (!s.ok()) {
       last_write_failed = true;
       failed_writes.fetch_add(1, std::memory_order_relaxed);
-      plan.status = Status::failure(prefix(path()) + "purge write failed (" + one_line(s.ToString()) + ")");
+      plan.status =
+          Status::failure(prefix(path()) + "purge write failed (" + one_line(s.ToString()) + ")");
       return;
     }
     last_write_failed = false;
@@ -390,8 +434,9 @@ struct RocksStore::Impl {
   }
 
   // Retained messages: expired ones go into the plan, the rest into `out` (if given).
-  Status scan_retained(const rocksdb::Snapshot* snap, UnixMillis now, std::vector<MessageRecord>* out,
-                       std::vector<std::string>& purge, std::uint64_t& undecodable, std::uint64_t& max_id) {
+  Status scan_retained(const rocksdb::Snapshot* snap, UnixMillis now,
+                       std::vector<MessageRecord>* out, std::vector<std::string>& purge,
+                       std::uint64_t& undecodable, std::uint64_t& max_id) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(scan_options(snap), cf[kRetained]));
     MessageRecord m;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -412,7 +457,8 @@ struct RocksStore::Impl {
 
   // Everything but retained messages, which scan_retained does (in parallel at recovery).
   Status scan_rest(const rocksdb::Snapshot* snap, UnixMillis now, Recovered* out, PurgePlan& plan,
-                   std::uint64_t& undecodable, std::uint64_t& purged_expired, std::uint64_t& max_id) {
+                   std::uint64_t& undecodable, std::uint64_t& purged_expired,
+                   std::uint64_t& max_id) {
     // Sessions. Expired ones are purged with their queue and inbound ids.
     std::unordered_set<std::string> live, dead;
     {
@@ -561,7 +607,8 @@ struct RocksStore::Impl {
       snap = db->GetSnapshot();
     }
     PurgePlan plan;
-    std::uint64_t undecodable = 0, purged_expired = 0, max_id = 0, retained_max_id = 0, retained_undecodable = 0;
+    std::uint64_t undecodable = 0, purged_expired = 0, max_id = 0, retained_max_id = 0,
+                  retained_undecodable = 0;
     // Retained messages are the bulk at start-up (1M+): scanned on a second thread.
     std::vector<MessageRecord> retained;
     if (out) {
@@ -570,8 +617,8 @@ struct RocksStore::Impl {
       retained.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(estimate, 50'000'000)));
     }
     auto retained_scan = std::async(std::launch::async, [&] {
-      return scan_retained(snap, now, out ? &retained : nullptr, plan.retained, retained_undecodable,
-                           retained_max_id);
+      return scan_retained(snap, now, out ? &retained : nullptr, plan.retained,
+                           retained_undecodable, retained_max_id);
     });
     Status st = scan_rest(snap, now, out, plan, undecodable, purged_expired, max_id);
     Status rst = retained_scan.get();
@@ -630,7 +677,9 @@ struct RocksStore::Impl {
 RocksStore::RocksStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RocksStore::~RocksStore() = default;
 
-Durability RocksStore::durability() const { return impl_->options.durability; }
+Durability RocksStore::durability() const {
+  return impl_->options.durability;
+}
 
 void RocksStore::submit(WriteBatch batch, std::function<void(const Status&)> done) {
   {
@@ -650,7 +699,9 @@ Recovered RocksStore::recover(UnixMillis now) {
   return r;
 }
 
-std::uint64_t RocksStore::purge_expired(UnixMillis now) { return impl_->sweep(now, nullptr); }
+std::uint64_t RocksStore::purge_expired(UnixMillis now) {
+  return impl_->sweep(now, nullptr);
+}
 
 Stats RocksStore::stats() {
   Stats s;
@@ -687,11 +738,15 @@ Status RocksStore::checkpoint(const std::string& directory) {
   return Status::success();
 }
 
-void RocksStore::close() { impl_->shutdown(); }
+void RocksStore::close() {
+  impl_->shutdown();
+}
 
 OpenResult RocksStore::open(const StoreOptions& options) {
   const std::string& path = options.path;
-  auto fail = [&](std::string cause) { return OpenResult{nullptr, Status::failure(prefix(path) + cause)}; };
+  auto fail = [&](std::string cause) {
+    return OpenResult{nullptr, Status::failure(prefix(path) + cause)};
+  };
   if (path.empty()) return fail("no data directory configured");
 
   // Look before RocksDB does: it would happily create a database in a directory full of
@@ -715,12 +770,15 @@ OpenResult RocksStore::open(const StoreOptions& options) {
       if (example.empty() || name < example) example = name;
     }
     if (!fresh && !has_current) {
-      if (has_manifest) return fail("corrupt database: CURRENT is missing but MANIFEST files are present");
-      return fail("not an Accord database: the directory is not empty and holds no database (e.g. '" +
-                  example + "')");
+      if (has_manifest)
+        return fail("corrupt database: CURRENT is missing but MANIFEST files are present");
+      return fail(
+          "not an Accord database: the directory is not empty and holds no database (e.g. '" +
+          example + "')");
     }
   }
-  if (fresh && !options.create_if_missing) return fail("no database here and create_if_missing is off");
+  if (fresh && !options.create_if_missing)
+    return fail("no database here and create_if_missing is off");
 
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -731,18 +789,35 @@ OpenResult RocksStore::open(const StoreOptions& options) {
   if (!fresh) {
     auto s = rocksdb::DB::ListColumnFamilies(dbo, path, &existing);
     if (!s.ok()) return fail(open_cause(s));
-    if (std::find(existing.begin(), existing.end(), kCfNames[kMeta]) == existing.end()) {
-      std::string names;
-      for (const auto& n : existing) names += (names.empty() ? "" : ", ") + n;
-      return fail("not an Accord database: a RocksDB database without Accord's column families (has: " +
-                  names + ")");
+    std::string names;
+    std::size_t ours = 0;
+    for (const auto& n : existing) {
+      names += (names.empty() ? "" : ", ") + n;
+      for (auto* k : kCfNames) ours += n == k;
+    }
+    // Format 1 creates all its families at once: some but not all means a damaged MANIFEST
+    // (RocksDB reads a truncated one up to the damage without complaint).
+    if (ours != 0 && ours != kCfCount)
+      return fail(
+          "corrupt database: the MANIFEST lists only some of Accord's column families (has: " +
+          names + ")");
+    if (ours == 0) {
+      if (options_file_names_accord(path))
+        return fail(
+            "corrupt database: its OPTIONS file shows Accord's column families but the MANIFEST "
+            "lists none (has: " +
+            names + ")");
+      return fail(
+          "not an Accord database: a RocksDB database without Accord's column families (has: " +
+          names + ")");
     }
   }
   // Every existing family must be opened; ours are created when missing (a fresh database, or
   // one written by a build that had fewer).
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (std::size_t c = 0; c < kCfCount; ++c) descriptors.emplace_back(kCfNames[c], cf_options(c, impl->cache));
+  for (std::size_t c = 0; c < kCfCount; ++c)
+    descriptors.emplace_back(kCfNames[c], cf_options(c, impl->cache));
   for (const auto& n : existing) {
     bool known = n == rocksdb::kDefaultColumnFamilyName;
     for (auto* k : kCfNames) known = known || n == k;
@@ -767,7 +842,8 @@ OpenResult RocksStore::open(const StoreOptions& options) {
   if (s.ok()) {
     DatabaseInfo info;
     if (!decode_database_info(value, info) || info.magic != kMagic)
-      return fail("not an Accord database: the format marker in column family 'meta' is not Accord's");
+      return fail(
+          "not an Accord database: the format marker in column family 'meta' is not Accord's");
     if (info.format_version > kFormatVersion)
       return fail("written by a newer Accord (store format " + std::to_string(info.format_version) +
                   ", created by '" + info.created_by + "'); this build reads formats up to " +
@@ -779,8 +855,9 @@ OpenResult RocksStore::open(const StoreOptions& options) {
       std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(rocksdb::ReadOptions(), h));
       it->SeekToFirst();
       if (it->Valid() || !it->status().ok())
-        return fail("not an Accord database: it holds data but no Accord format marker (column family '" +
-                    h->GetName() + "')");
+        return fail(
+            "not an Accord database: it holds data but no Accord format marker (column family '" +
+            h->GetName() + "')");
     }
     DatabaseInfo info{std::string(kMagic), kFormatVersion, ACCORD_STORE_CREATED_BY, wall_now()};
     rocksdb::WriteOptions wo;

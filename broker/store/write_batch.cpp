@@ -5,9 +5,12 @@ namespace accord::store {
 
 const char* to_string(Durability durability) {
   switch (durability) {
-    case Durability::Memory: return "memory";
-    case Durability::Async: return "async";
-    case Durability::Sync: return "sync";
+    case Durability::Memory:
+      return "memory";
+    case Durability::Async:
+      return "async";
+    case Durability::Sync:
+      return "sync";
   }
   return "unknown";
 }
@@ -41,7 +44,8 @@ void WriteBatch::put_message(const MessageRecord& message) {
 }
 
 void WriteBatch::put_queue_entry(const QueueEntry& entry) {
-  ops_.push_back({Kind::PutQueueEntry, entry.client_id, entry.seq, detail::encode_queue_entry(entry)});
+  ops_.push_back(
+      {Kind::PutQueueEntry, entry.client_id, entry.seq, detail::encode_queue_entry(entry)});
 }
 
 void WriteBatch::delete_queue_entry(std::string_view client_id, std::uint64_t seq) {
