@@ -43,6 +43,9 @@ void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_ex
       fresh = std::make_shared<Session>(*this, connect.client_id, thread);
       if (it != sessions_.end()) {
         replaced = std::exchange(it->second, fresh);
+        // A hand-over of the old session still on its way must fail its epoch check.
+        replaced->epoch = epoch;
+        replaced->connected = false;
       } else {
         sessions_.emplace(connect.client_id, fresh);
       }
@@ -55,14 +58,17 @@ void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_ex
       session->connected = true;
       session->expiry_interval = session_expiry;
       session->expires_at.reset();
+      // Under the registry lock, so a close racing this connect cannot schedule the will
+      // after we cancelled it (see connection_closed).
+      cancel_will(session.get());
     }
+    if (replaced) cancel_will(replaced.get());
   }
 
   if (fresh) ready(OpenResult{fresh, false, epoch});
   if (replaced) {
     // Clean start over an existing session: the old one ends now. Its connection, if any, is
     // closed with 0x8E and its will is published (the session ended, spec 3.1.3.2.2).
-    cancel_will(replaced.get());
     on_owner(executor_, replaced, [this](const SessionPtr& old) {
       if (Link* link = old->link()) {
         auto will = std::move(old->will());
@@ -76,8 +82,7 @@ void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_ex
   }
   if (!session) return;
 
-  // Resume: a new connection to this session cancels a will that was waiting for its delay.
-  cancel_will(session.get());
+  // Resume (a will waiting for its delay was cancelled above).
   on_owner(executor_, session,
            [this, thread, epoch, ready = std::move(ready)](const SessionPtr& s) mutable {
              {
@@ -104,16 +109,24 @@ void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_ex
 }
 
 void Broker::connection_closed(const SessionPtr& session, std::uint64_t epoch, bool publish) {
-  bool current = false;
-  bool end_now = false;
-  std::uint32_t expiry = 0;
   const auto now = this->now();
+  // The connection is gone either way: the session must not keep pointing at it.
+  auto will = std::move(session->will());
+  session->detach();
+  if (!publish) will.reset();
+  bool end_now = false;
+  std::optional<mqtt::Will> publish_now;
   {
     std::lock_guard lock(registry_mutex_);
-    current = session->epoch == epoch;
-    if (current) {
+    const std::uint32_t delay =
+        will ? will->properties.will_delay_interval.value_or(0) : 0;
+    if (session->epoch != epoch) {
+      // A new connection is already taking this session over (its hand-over has not run yet):
+      // the session continues, so only a will without delay is published (3.1.3.2.2).
+      if (will && delay == 0) publish_now = std::move(*will);
+    } else {
       session->connected = false;
-      expiry = session->expiry_interval;
+      const std::uint32_t expiry = session->expiry_interval;
       if (expiry == 0) {
         auto it = sessions_.find(session->client_id());
         if (it != sessions_.end() && it->second == session) sessions_.erase(it);
@@ -121,27 +134,18 @@ void Broker::connection_closed(const SessionPtr& session, std::uint64_t epoch, b
       } else if (expiry != 0xFFFFFFFF) {
         session->expires_at = now + std::chrono::seconds(expiry);
       }
+      if (will) {
+        if (delay == 0 || end_now) {
+          publish_now = std::move(*will);
+        } else {
+          // Scheduled under the registry lock: a reconnect cancels it under the same lock.
+          schedule_will(session, std::move(*will),
+                        now + std::chrono::seconds(std::min(delay, expiry)));
+        }
+      }
     }
   }
-  // The connection is gone either way: the session must not keep pointing at it.
-  auto will = std::move(session->will());
-  session->detach();
-  if (!current) {
-    // A new connection is already taking this session over (its hand-over has not run yet):
-    // the session continues, so only a will without delay is published (3.1.3.2.2).
-    if (publish && will && will->properties.will_delay_interval.value_or(0) == 0) {
-      publish_will(*will, session.get());
-    }
-    return;
-  }
-  if (publish && will) {
-    const std::uint32_t delay = will->properties.will_delay_interval.value_or(0);
-    if (delay == 0 || end_now) {
-      publish_will(*will, session.get());
-    } else {
-      schedule_will(session, std::move(*will), now + std::chrono::seconds(std::min(delay, expiry)));
-    }
-  }
+  if (publish_now) publish_will(*publish_now, session.get());
   if (end_now) session->end();
 }
 

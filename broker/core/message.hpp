@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/codec/packets.hpp"
@@ -35,6 +36,16 @@ struct Message {
 };
 
 using MessagePtr = std::shared_ptr<const Message>;
+
+// True when `topic` (a name or a filter) has at most `max_levels` levels: deeper ones are
+// refused so that trie walks stay shallow.
+inline bool within_topic_levels(std::string_view topic, std::size_t max_levels) {
+  std::size_t levels = 1;
+  for (char c : topic) {
+    if (c == '/' && ++levels > max_levels) return false;
+  }
+  return true;
+}
 
 // Builds the routed form of a PUBLISH received from a client (or of a will).
 MessagePtr make_message(std::string topic, std::string payload, std::uint8_t qos, bool retain,

@@ -233,6 +233,10 @@ void Session::on_publish(mqtt::Publish&& p) {
     protocol_error(ReasonCode::ProtocolError, "empty topic");
     return;
   }
+  if (!within_topic_levels(p.topic, cfg.max_topic_levels)) {
+    protocol_error(ReasonCode::TopicNameInvalid, "topic has too many levels");
+    return;
+  }
   if (p.qos > cfg.maximum_qos) {
     protocol_error(ReasonCode::QosNotSupported, "QoS above the server's maximum");
     return;
@@ -314,6 +318,7 @@ void Session::on_pubcomp(const mqtt::Pubcomp& p) {
 }
 
 void Session::on_subscribe(mqtt::Subscribe&& p) {
+  if (ended_ || !link_) return;  // a session ended by a clean-start takeover takes no more
   const Config& cfg = broker_.config();
   const bool v5 = is_v5();
   std::uint32_t subscription_id = 0;
@@ -335,7 +340,8 @@ void Session::on_subscribe(mqtt::Subscribe&& p) {
   std::vector<Delivery> retained;
   for (auto& sub : p.subscriptions) {
     const std::string& filter = sub.filter;
-    if (!mqtt::is_valid_topic_filter(filter)) {
+    if (!mqtt::is_valid_topic_filter(filter) ||
+        !within_topic_levels(filter, cfg.max_topic_levels)) {
       ack.reason_codes.push_back(failure(ReasonCode::TopicFilterInvalid));
       continue;
     }

@@ -59,11 +59,13 @@ void Connection::start() {
   thread_.connections = this;
   last_activity_ = thread_.now;
   deadline_ = thread_.now + server_.config().connect_timeout;
-  wait_readable();
+  // Read now rather than wait: the CONNECT may have arrived with the handshake, and epoll is
+  // edge-triggered, so its edge may be gone before a wait is queued.
+  on_readable({});
 }
 
 void Connection::wait_readable() {
-  if (wait_pending_ || state_ >= State::Closing || reading_paused_) return;
+  if (wait_pending_ || state_ >= State::Closing || read_blocked()) return;
   wait_pending_ = true;
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
                      [self = shared_from_this()](const boost::system::error_code& ec) {
@@ -79,6 +81,7 @@ void Connection::on_readable(const boost::system::error_code& ec) {
     finish_close();
     return;
   }
+  thread_.now = core::Clock::now();  // keep-alive needs a fresh clock, not the sweep's
   auto& buf = thread_.read_buffer;
   if (buf.size() < kReadBufferSize) buf.resize(kReadBufferSize);
   bool drained = false;
@@ -106,7 +109,7 @@ void Connection::on_readable(const boost::system::error_code& ec) {
       partial_.erase(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(used));
     }
     if (partial_.empty() && partial_.capacity() > 0) partial_ = {};  // idle: hold nothing
-    if (state_ >= State::Closing || reading_paused_) return;
+    if (state_ >= State::Closing || read_blocked()) return;
     if (n < buf.size()) {
       drained = true;  // a short read on a stream socket: the kernel buffer is empty
       break;
@@ -121,20 +124,31 @@ void Connection::on_readable(const boost::system::error_code& ec) {
   }
 }
 
+std::size_t Connection::output_pause_threshold() const {
+  return 2 * server_.config().write_queue_high_water + 64 * 1024;
+}
+
 void Connection::resume_reading() {
   reading_paused_ = false;
-  if (!partial_.empty()) {
-    const std::size_t used = consume(partial_);
-    partial_.erase(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(used));
-    if (state_ >= State::Closing || reading_paused_) return;
-  }
-  wait_readable();
+  // Posted, never inline: the caller may be inside consume() working on partial_.
+  asio::post(thread_.context, [self = shared_from_this()] {
+    if (self->state_ >= State::Closing || self->read_blocked()) return;
+    if (!self->partial_.empty()) {
+      const std::size_t used = self->consume(self->partial_);
+      self->partial_.erase(self->partial_.begin(),
+                           self->partial_.begin() + static_cast<std::ptrdiff_t>(used));
+      if (self->state_ >= State::Closing || self->read_blocked()) return;
+    }
+    // Read until the kernel buffer is empty: an edge that came while reading was paused is
+    // not reported again.
+    if (!self->wait_pending_) self->on_readable({});
+  });
 }
 
 std::size_t Connection::consume(std::span<const std::uint8_t> data) {
   const std::uint32_t max_packet = server_.config().max_packet_size;
   std::size_t offset = 0;
-  while (offset < data.size() && state_ < State::Closing && !reading_paused_) {
+  while (offset < data.size() && state_ < State::Closing && !read_blocked()) {
     // Not MQTT at all (an HTTP request, a TLS hello): say nothing and close at once rather
     // than wait for a "packet" whose length is made of someone else's bytes.
     if (state_ == State::AwaitConnect &&
@@ -166,6 +180,9 @@ std::size_t Connection::consume(std::span<const std::uint8_t> data) {
       break;
     }
     handle(std::move(decoded).value());
+    // A client that sends faster than it reads its replies (acks, PINGRESPs) stops being read
+    // until its output drains: our memory for it stays bounded.
+    if (queued_bytes_ > output_pause_threshold()) output_paused_ = true;
   }
   return offset;
 }
@@ -211,6 +228,7 @@ void Connection::handle(mqtt::Packet&& packet) {
     }
     return;
   }
+  auto keep_session = session_;  // a protocol error may end the session inside the call
   std::visit(
       [this](auto&& p) {
         using T = std::decay_t<decltype(p)>;
@@ -305,6 +323,11 @@ void Connection::handle_connect(mqtt::Connect&& received) {
                    mqtt::ConnectReturnCode::NotAuthorized, "retain is not available");
     return;
   }
+  if (connect.will && !core::within_topic_levels(connect.will->topic, cfg.max_topic_levels)) {
+    refuse_connect(static_cast<std::uint8_t>(ReasonCode::TopicNameInvalid),
+                   mqtt::ConnectReturnCode::NotAuthorized, "will topic has too many levels");
+    return;
+  }
   if (connect.will && connect.will->qos > cfg.maximum_qos) {
     refuse_connect(static_cast<std::uint8_t>(ReasonCode::QosNotSupported),
                    mqtt::ConnectReturnCode::NotAuthorized, "will QoS above the server maximum");
@@ -334,7 +357,7 @@ void Connection::handle_connect(mqtt::Connect&& received) {
       granted_expiry = session_expiry_;
     }
   } else {
-    session_expiry_ = connect.clean_start ? 0 : 0xFFFFFFFF;
+    session_expiry_ = connect.clean_start ? 0 : cfg.max_session_expiry;
   }
 
   state_ = State::Connecting;
@@ -407,8 +430,9 @@ void Connection::handle_disconnect(const mqtt::Disconnect& d) {
       server_.broker().update_session_expiry(session_, epoch_, session_expiry_);
     }
   }
-  publish_will_on_close_ =
-      d.reason_code == static_cast<std::uint8_t>(ReasonCode::DisconnectWithWillMessage);
+  // Only a normal disconnection (0x00) deletes the will (3.1.2.5); 0x04 and error reasons
+  // publish it.
+  publish_will_on_close_ = d.reason_code != 0;
   close_reason_ = d.reason_code;
   close_detail_ = "client disconnected";
   begin_close();
@@ -426,7 +450,7 @@ void Connection::disconnect(ReasonCode reason, std::string_view reason_string) {
   } else {
     core::Metrics::add(server_.metrics().protocol_errors);
   }
-  if (version_ == ProtocolVersion::v5 && state_ >= State::Connecting) {
+  if (version_ == ProtocolVersion::v5 && state_ == State::Connected) {
     mqtt::Disconnect d;
     d.reason_code = static_cast<std::uint8_t>(reason);
     if (!reason_string.empty()) d.properties.reason_string = std::string(reason_string);
@@ -468,7 +492,7 @@ void Connection::sweep(core::Clock::time_point now) {
 // ---- output ---------------------------------------------------------------------------
 
 void Connection::send(const mqtt::Packet& packet) {
-  if (state_ == State::Closed) return;
+  if (state_ >= State::Closing) return;  // nothing may follow a DISCONNECT (3.14.4)
   auto& q = queued_;
   const std::size_t before = q.bytes.size();
   mqtt::encode(packet, version_, q.bytes);
@@ -477,7 +501,7 @@ void Connection::send(const mqtt::Packet& packet) {
 }
 
 void Connection::send_publish(const mqtt::PublishHead& head, const core::MessagePtr& message) {
-  if (state_ == State::Closed) return;
+  if (state_ >= State::Closing) return;
   auto& q = queued_;
   const std::size_t before = q.bytes.size();
   mqtt::encode_publish_head(head, q.bytes);
@@ -568,6 +592,10 @@ void Connection::on_written(const boost::system::error_code& ec, std::size_t byt
     return;
   }
   if (state_ == State::Closed) return;
+  if (output_paused_ && queued_bytes_ <= server_.config().write_queue_high_water) {
+    output_paused_ = false;
+    resume_reading();
+  }
   // Room again: let the session send what it queued while we were above the high-water mark.
   if (state_ == State::Connected && attached_to_session()) session_->pump();
   if (!queued_.segments.empty()) {
@@ -585,6 +613,11 @@ void Connection::begin_close() {
   (void)had_session;
   state_ = State::Closing;
   deadline_ = thread_.now + kCloseTimeout;
+  // The session lets go of this connection now, so nothing more is routed to it while the
+  // last bytes drain.
+  if (attached_to_session()) {
+    server_.broker().connection_closed(session_, epoch_, publish_will_on_close_);
+  }
   boost::system::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
   if (!writing_ && queued_.segments.empty()) {

@@ -66,6 +66,8 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   void begin_close();
   void finish_close();
   bool attached_to_session() const;
+  bool read_blocked() const { return reading_paused_ || output_paused_; }
+  std::size_t output_pause_threshold() const;
   std::string_view client_id() const;
 
   Server& server_;
@@ -74,7 +76,8 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   std::string peer_;
   State state_ = State::AwaitConnect;
   mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v311;
-  bool reading_paused_ = false;
+  bool reading_paused_ = false;  // until the session is attached
+  bool output_paused_ = false;   // until our replies drain (see output_pause_threshold)
   bool wait_pending_ = false;
   bool in_dirty_list_ = false;
   bool writing_ = false;

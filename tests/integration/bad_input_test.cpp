@@ -1,6 +1,14 @@
 // Malformed packets, oversize packets and protocol violations close only the offending
 // connection (MQTT 5: DISCONNECT with the matching reason code first), while other clients
 // keep publishing and receiving normally.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
 #include "test_support.hpp"
 
 namespace accord::it {
@@ -207,6 +215,117 @@ TEST_F(BadInput, GarbageThenHealthyClientsUnaffected) {
     EXPECT_TRUE(c.wait_closed(3s).has_value()) << "garbage must close the connection";
   }
   check_bystanders("after-garbage");
+}
+
+}  // namespace
+}  // namespace accord::it
+
+namespace accord::it {
+namespace {
+
+// Regressions found in review: each names the failure it guards against.
+class Robustness : public BadInput {};
+
+TEST_F(Robustness, ConnectSplitAcrossWritesThenPipelinedSubscribe) {
+  // A CONNECT arriving in two pieces, with SUBSCRIBE and PINGREQ sent before CONNACK, must be
+  // answered in order and not mistaken for a second CONNECT.
+  ConnectOptions o = v5("split-connect");
+  const Bytes connect = encode_connect(o);
+  RawClient c;
+  c.open(port());
+  c.set_version(5);
+  c.send(connect.substr(0, 3));
+  std::this_thread::sleep_for(50ms);
+  c.send(connect.substr(3) + encode_subscribe(5, 1, {{"split/#", 1}}) + make_packet(0xC0, ""));
+  auto connack = c.read(3s);
+  ASSERT_TRUE(connack.has_value());
+  EXPECT_EQ(connack->type, CONNACK);
+  EXPECT_EQ(c.expect(SUBACK).type, SUBACK);
+  EXPECT_EQ(c.expect(PINGRESP, 3s).type, PINGRESP) << "pipelined packets must not stay unread";
+  EXPECT_FALSE(c.closed());
+}
+
+TEST_F(Robustness, ClientThatNeverReadsItsRepliesCannotGrowBrokerMemory) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer keeps freed memory in quarantine: RSS says nothing here";
+#endif
+  SKIP_UNDER_MOSQUITTO("measures Accord's output back-pressure");
+  start_bystanders();
+  // A plain socket with a send timeout: once the broker stops reading this client, our
+  // writes block, and the timeout lets the writer notice its deadline.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{0, 200 * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  const Bytes hello = encode_connect(v311("ping-flooder"));
+  ASSERT_EQ(::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL), static_cast<ssize_t>(hello.size()));
+  const long before = [&] {
+    std::ifstream in("/proc/" + std::to_string(broker().pid()) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1L;
+  }();
+  // 64 MiB of PINGREQ would be 64 MiB of PINGRESP queued for a client that never reads.
+  const Bytes chunk = [] {
+    Bytes b;
+    for (int i = 0; i < 32 * 1024; ++i) b += make_packet(0xC0, "");
+    return b;
+  }();
+  const auto deadline = std::chrono::steady_clock::now() + 4s;
+  std::size_t sent = 0;
+  std::thread writer([&] {
+    while (std::chrono::steady_clock::now() < deadline && sent < (64u << 20)) {
+      const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+      if (n > 0) sent += static_cast<std::size_t>(n);
+      else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) break;
+    }
+  });
+  std::this_thread::sleep_for(4500ms);
+  check_bystanders("served-during-flood");
+  const long after = [&] {
+    std::ifstream in("/proc/" + std::to_string(broker().pid()) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1L;
+  }();
+  EXPECT_LT(after - before, 16 * 1024) << "RSS grew from " << before << " to " << after
+                                       << " KiB after " << sent << " bytes of PINGREQ";
+  writer.join();
+  ::close(fd);
+}
+
+TEST_F(Robustness, DisconnectWithAnErrorReasonStillPublishesTheWill) {
+  SKIP_UNDER_MOSQUITTO("mosquitto deletes the will on any DISCONNECT");
+  auto watcher = raw(v5("will-watcher"));
+  watcher->subscribe("wills/#", 0);
+  ConnectOptions o = v5("will-owner");
+  o.will = Will{"wills/owner", "gone", 0, false, {}};
+  auto owner = raw(o);
+  owner->disconnect(0x80);  // Unspecified error: only 0x00 deletes the will (3.1.2.5)
+  Publish m = watcher->expect_publish();
+  EXPECT_EQ(m.topic, "wills/owner");
+  EXPECT_EQ(m.payload, "gone");
+}
+
+TEST_F(Robustness, TopicDeeperThanTheLimitIsRefused) {
+  ACCORD_START_BROKER_WITH({{"limits.max_topic_levels", "8"}});
+  start_bystanders();
+  auto c = raw(v5("deep"));
+  auto ack = c->subscribe("a/b/c/d/e/f/g/h/i", 0);
+  ASSERT_EQ(ack.reasons.size(), 1u);
+  EXPECT_EQ(ack.reasons[0], 0x8F) << "filter deeper than max_topic_levels";
+  c->publish("a/b/c/d/e/f/g/h/i", "x", 0);
+  expect_v5_disconnect(*c, 0x90, "topic deeper than max_topic_levels");
+  check_bystanders("after-deep-topic");
 }
 
 }  // namespace
