@@ -41,20 +41,45 @@ void Session::attach(Link& link, const mqtt::Connect& connect, std::uint32_t ses
   will_ = connect.will ? std::make_unique<mqtt::Will>(*connect.will) : nullptr;
 
   // Retransmit what the previous connection left unacknowledged, in the original order
-  // (spec 4.4): PUBLISH with DUP set, or PUBREL for messages already PUBREC'd.
+  // (spec 4.4): PUBLISH with DUP set, or PUBREL for messages already PUBREC'd. Every entry
+  // still counts against the new Receive Maximum, so PUBLISHes beyond it wait for acks.
+  awaiting_resend_.clear();
+  std::size_t window = inflight_.receive_maximum();
   for (const auto& entry : inflight_.entries()) {
-    if (entry.state == protocol::OutboundState::AwaitingPubcomp) {
-      link_->send(mqtt::Pubrel{entry.packet_id, 0, {}});
-    } else {
-      Delivery copy = entry.item;
-      send_delivery(copy, entry.packet_id, /*dup=*/true);
+    if (window > 0) --window;
+    else if (entry.state != protocol::OutboundState::AwaitingPubcomp) {
+      awaiting_resend_.push_back(entry.packet_id);
+      continue;
     }
+    resend(entry);
   }
   pump();
 }
 
+void Session::resend(const protocol::OutboundInflight<Delivery>::Entry& entry) {
+  if (entry.state == protocol::OutboundState::AwaitingPubcomp) {
+    link_->send(mqtt::Pubrel{entry.packet_id, 0, {}});
+  } else {
+    Delivery copy = entry.item;
+    send_delivery(copy, entry.packet_id, /*dup=*/true);
+  }
+}
+
+void Session::resend_next() {
+  // One acknowledgement frees one place in the client's window.
+  while (link_ && !awaiting_resend_.empty()) {
+    const std::uint16_t id = awaiting_resend_.front();
+    awaiting_resend_.erase(awaiting_resend_.begin());
+    if (const auto* entry = inflight_.find(id)) {
+      resend(*entry);
+      return;
+    }
+  }
+}
+
 void Session::detach() {
   link_ = nullptr;
+  awaiting_resend_.clear();
   will_.reset();
 }
 
@@ -285,7 +310,7 @@ void Session::on_publish(mqtt::Publish&& p) {
 }
 
 void Session::on_puback(const mqtt::Puback& p) {
-  inflight_.on_puback(p.packet_id);
+  if (inflight_.on_puback(p.packet_id) == protocol::AckOutcome::Completed) resend_next();
   pump();
 }
 
@@ -293,6 +318,9 @@ void Session::on_pubrec(const mqtt::Pubrec& p) {
   switch (inflight_.on_pubrec(p.packet_id, p.reason_code)) {
     case protocol::AckOutcome::SendPubrel:
       link_->send(mqtt::Pubrel{p.packet_id, 0, {}});
+      break;
+    case protocol::AckOutcome::Completed:  // PUBREC with an error: the message is done
+      resend_next();
       break;
     case protocol::AckOutcome::UnknownId:
       link_->send(mqtt::Pubrel{
@@ -313,7 +341,7 @@ void Session::on_pubrel(const mqtt::Pubrel& p) {
 }
 
 void Session::on_pubcomp(const mqtt::Pubcomp& p) {
-  inflight_.on_pubcomp(p.packet_id);
+  if (inflight_.on_pubcomp(p.packet_id) == protocol::AckOutcome::Completed) resend_next();
   pump();
 }
 

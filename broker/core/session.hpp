@@ -75,6 +75,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void send_delivery(Delivery& d, std::uint16_t packet_id, bool dup);
+  void resend(const protocol::OutboundInflight<Delivery>::Entry& entry);
+  void resend_next();
   bool enqueue(Delivery&& d);
   void protocol_error(mqtt::ReasonCode reason, std::string_view why);
   void acknowledge_publish(mqtt::PacketType type, std::uint16_t id, std::uint8_t reason,
@@ -101,6 +103,9 @@ class Session : public std::enable_shared_from_this<Session> {
   };
   std::map<std::string, SubscriptionRecord, std::less<>> subscriptions_;
   protocol::OutboundInflight<Delivery> inflight_;
+  // In-flight PUBLISHes of a previous connection not yet retransmitted on this one because the
+  // new Receive Maximum is smaller: sent one per acknowledgement.
+  std::vector<std::uint16_t> awaiting_resend_;
   protocol::InboundFlow inbound_;
   // Allocated on first use: an idle session holds no queue.
   std::unique_ptr<std::deque<Delivery>> queue_;

@@ -300,6 +300,24 @@ TEST_F(BrokerTest, PersistentSessionQueuesWhileOfflineAndRedeliversInflightWithD
   EXPECT_FALSE(again.link->publishes[1].dup);
 }
 
+TEST_F(BrokerTest, RetransmissionRespectsTheNewReceiveMaximum) {
+  auto sub = connect("sub", ProtocolVersion::v5, false, 600, std::nullopt, 0, /*receive_max=*/10);
+  subscribe(sub, "t", 1);
+  auto pub = connect("pub");
+  for (int i = 0; i < 5; ++i) publish(pub, "t", std::to_string(i), 1, false, i + 1);
+  ASSERT_EQ(sub.link->publishes.size(), 5u);  // all in flight, none acknowledged
+  close(sub);
+  auto again = connect("sub", ProtocolVersion::v5, false, 600, std::nullopt, 0, /*receive_max=*/2);
+  ASSERT_EQ(again.link->publishes.size(), 2u) << "only as many as the new window allows";
+  EXPECT_TRUE(again.link->publishes[0].dup);
+  EXPECT_EQ(again.link->publishes[0].payload, "0");
+  EXPECT_EQ(again.link->publishes[1].payload, "1");
+  again.session->on_puback(mqtt::Puback{again.link->publishes[0].packet_id, 0, {}});
+  ASSERT_EQ(again.link->publishes.size(), 3u) << "one ack, one more retransmission";
+  EXPECT_EQ(again.link->publishes[2].payload, "2");
+  EXPECT_TRUE(again.link->publishes[2].dup);
+}
+
 TEST_F(BrokerTest, CleanStartDiscardsTheOldSession) {
   auto sub = connect("sub", ProtocolVersion::v5, false, 300);
   subscribe(sub, "q", 1);
