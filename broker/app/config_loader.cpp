@@ -138,6 +138,11 @@ const std::vector<Key>& keys() {
                         "highest QoS granted and accepted (0..2)"));
     t.push_back(bool_key("features", "queue_qos0_offline", &Config::queue_qos0_offline,
                          "also queue QoS 0 messages for offline persistent sessions"));
+    // [store]
+    t.push_back(string_key("store", "data_dir", &Config::data_dir, {},
+                           "RocksDB data directory (retained messages, persistent sessions)"));
+    t.push_back(string_key("store", "durability", &Config::durability, {"memory", "async", "sync"},
+                           "memory (nothing on disk), async (no fsync per write) or sync (fsync before acknowledging)"));
     // [log]
     t.push_back(string_key("log", "level", &Config::log_level,
                            {"trace", "debug", "info", "warn", "error", "off"},

@@ -52,6 +52,13 @@ void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_ex
       fresh->epoch = epoch;
       fresh->connected = true;
       fresh->expiry_interval = session_expiry;
+      if (durable() && (replaced || session_expiry != 0)) {
+        // Under the lock: the old record goes before anything of the new session is written.
+        store::WriteBatch batch;
+        if (replaced) batch.delete_session(connect.client_id);
+        if (session_expiry != 0) batch.put_session(session_record_locked(*fresh));
+        store_->submit(std::move(batch), [](const store::Status&) {});
+      }
     }
     if (session) {
       session->epoch = epoch;
@@ -134,6 +141,17 @@ void Broker::connection_closed(const SessionPtr& session, std::uint64_t epoch, b
       } else if (expiry != 0xFFFFFFFF) {
         session->expires_at = now + std::chrono::seconds(expiry);
       }
+      // Offline from now: the stored record says when it expires, or goes. Submitted under the
+      // registry lock so a new session with this client id can only write after it.
+      if (durable()) {
+        store::WriteBatch batch;
+        if (end_now) {
+          batch.delete_session(session->client_id());
+        } else {
+          batch.put_session(session_record_locked(*session));
+        }
+        store_->submit(std::move(batch), [](const store::Status&) {});
+      }
       if (will) {
         if (delay == 0 || end_now) {
           publish_now = std::move(*will);
@@ -147,6 +165,106 @@ void Broker::connection_closed(const SessionPtr& session, std::uint64_t epoch, b
   }
   if (publish_now) publish_will(*publish_now, session.get());
   if (end_now) session->end();
+}
+
+store::UnixMillis Broker::to_unix(Clock::time_point t) const {
+  const auto now_unix = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  return now_unix + std::chrono::duration_cast<std::chrono::milliseconds>(t - now()).count();
+}
+
+Clock::time_point Broker::from_unix(store::UnixMillis t) const {
+  const auto now_unix = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  return now() + std::chrono::milliseconds(t - now_unix);
+}
+
+namespace {
+store::MessageRecord to_record(const Message& m, const Broker& broker) {
+  store::MessageRecord r;
+  r.topic = m.topic;
+  r.payload = m.payload;
+  r.shared_properties = m.shared_properties;
+  r.qos = m.qos;
+  r.retain = m.retain;
+  if (m.expires_at) r.expires_at = broker.to_unix(*m.expires_at);
+  return r;
+}
+}  // namespace
+
+void Broker::restore(store::Recovered&& recovered, store::UnixMillis now_unix) {
+  const auto now_steady = now();
+  const auto steady = [&](store::UnixMillis t) {
+    return now_steady + std::chrono::milliseconds(t - now_unix);
+  };
+  {
+    std::unique_lock lock(retained_mutex_);
+    for (auto& r : recovered.retained) {
+      auto m = std::make_shared<Message>();
+      m->topic = std::move(r.topic);
+      m->payload = std::move(r.payload);
+      m->shared_properties = std::move(r.shared_properties);
+      m->qos = r.qos;
+      m->retain = true;
+      if (r.expires_at) {
+        m->expires_at = steady(*r.expires_at);
+        retained_with_expiry_.fetch_add(1, std::memory_order_relaxed);
+      }
+      const std::string topic = m->topic;
+      retained_.set(topic, std::move(m));
+    }
+  }
+  const unsigned threads = std::max(1u, executor_.thread_count());
+  unsigned next_thread = 0;
+  for (auto& r : recovered.sessions) {
+    auto session = std::make_shared<Session>(*this, r.client_id, next_thread++ % threads);
+    session->expiry_interval = r.expiry_interval;
+    session->connected = false;
+    if (r.expires_at) {
+      session->expires_at = steady(*r.expires_at);
+    } else if (r.expiry_interval != 0xFFFFFFFF) {
+      // It was connected when the broker stopped: its expiry starts now.
+      session->expires_at = now_steady + std::chrono::seconds(r.expiry_interval);
+    }
+    for (const auto& sub : r.subscriptions) {
+      session->restore_subscription(sub.filter, sub.options, sub.subscription_id);
+    }
+    if (r.will && r.will_due) schedule_will(session, std::move(*r.will), steady(*r.will_due));
+    std::lock_guard lock(registry_mutex_);
+    sessions_[r.client_id] = std::move(session);
+  }
+  for (const auto& will : recovered.expired_wills) publish_will(will, nullptr);
+}
+
+void Broker::commit(store::WriteBatch batch, const SessionPtr& session,
+                    std::function<void(const SessionPtr&, bool ok)> done) {
+  if (!durable()) {
+    done(session, true);
+    return;
+  }
+  store_->submit(std::move(batch), [this, session, done = std::move(done)](const store::Status& s) {
+    if (!s.ok) log::error("store_write_failed", {{"client_id", session->client_id()}, {"error", s.message}});
+    on_owner(executor_, session, [done, ok = s.ok](const SessionPtr& owned) { done(owned, ok); });
+  });
+}
+
+std::uint32_t Broker::session_expiry(const Session& session) const {
+  std::lock_guard lock(registry_mutex_);
+  return session.expiry_interval;
+}
+
+store::SessionRecord Broker::session_record_locked(const Session& session) const {
+  store::SessionRecord r = session.to_record();
+  r.expiry_interval = session.expiry_interval;
+  if (session.expires_at) r.expires_at = to_unix(*session.expires_at);
+  return r;
+}
+
+void Broker::add_session_record(const Session& session, store::WriteBatch& batch) {
+  std::lock_guard lock(registry_mutex_);
+  batch.put_session(session_record_locked(session));
 }
 
 void Broker::update_session_expiry(const SessionPtr& session, std::uint64_t epoch,
@@ -171,7 +289,17 @@ void Broker::cancel_will(const Session* session) {
   std::erase_if(pending_wills_, [session](const PendingWill& w) { return w.key == session; });
 }
 
-void Broker::publish(const MessagePtr& message) {
+void Broker::publish(const MessagePtr& message, store::WriteBatch* batch) {
+  if (message->retain && durable()) {
+    store::WriteBatch own;
+    store::WriteBatch& b = batch ? *batch : own;
+    if (message->payload.empty()) {
+      b.delete_retained(message->topic);
+    } else {
+      b.put_retained(to_record(*message, *this));
+    }
+    if (!batch) store_->submit(std::move(own), [](const store::Status&) {});
+  }
   if (message->retain) {
     std::unique_lock lock(retained_mutex_);
     const MessagePtr* old = retained_.find(message->topic);
@@ -304,6 +432,11 @@ void Broker::tick() {
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       Session& s = *it->second;
       if (!s.connected && s.expires_at && *s.expires_at <= now) {
+        if (durable()) {
+          store::WriteBatch batch;
+          batch.delete_session(s.client_id());
+          store_->submit(std::move(batch), [](const store::Status&) {});
+        }
         expired.push_back(std::move(it->second));
         it = sessions_.erase(it);
       } else {

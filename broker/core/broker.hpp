@@ -22,6 +22,7 @@
 #include "broker/core/retained_trie.hpp"
 #include "broker/core/session.hpp"
 #include "broker/core/subscription_trie.hpp"
+#include "broker/store/store.hpp"
 
 namespace accord::core {
 
@@ -57,8 +58,28 @@ class Broker {
   // MQTT 5 DISCONNECT may change the session expiry interval of the connection holding `epoch`.
   void update_session_expiry(const SessionPtr& session, std::uint64_t epoch, std::uint32_t expiry);
 
-  // Routes a message to every matching subscription, and stores/clears it when retained.
-  void publish(const MessagePtr& message);
+  // Routes a message to every matching subscription, and stores/clears it when retained. With a
+  // durable store the retained change goes into `batch` (committed by the caller) or, without
+  // one, is committed on its own.
+  void publish(const MessagePtr& message, store::WriteBatch* batch = nullptr);
+
+  // ---- persistence (docs/durability.md) ----
+  // Before serving: from now on retained messages and persistent sessions are written to
+  // `store`. nullptr or a memory store: nothing is.
+  void attach_store(store::Store* store) { store_ = store; }
+  bool durable() const { return store_ && store_->durability() != store::Durability::Memory; }
+  // Before serving: rebuilds retained messages and offline sessions with their subscriptions.
+  void restore(store::Recovered&& recovered, store::UnixMillis now_unix);
+  // Commits `batch` and then runs done(session, ok) on the session's owner thread. Batches
+  // commit in submission order, so acknowledgements sent from `done` keep their order.
+  void commit(store::WriteBatch batch, const SessionPtr& session,
+              std::function<void(const SessionPtr&, bool ok)> done);
+  // The stored form of a session (owner thread): subscriptions, expiry.
+  void add_session_record(const Session& session, store::WriteBatch& batch);
+  store::SessionRecord session_record_locked(const Session& session) const;  // registry lock held
+  std::uint32_t session_expiry(const Session& session) const;
+  store::UnixMillis to_unix(Clock::time_point t) const;
+  Clock::time_point from_unix(store::UnixMillis t) const;
 
   // On the session's owner thread.
   void subscribe(const SessionPtr& session, std::string_view filter,
@@ -85,6 +106,7 @@ class Broker {
   Executor& executor_;
   Metrics& metrics_;
   ClockFn clock_;
+  store::Store* store_ = nullptr;
 
   mutable std::mutex registry_mutex_;
   std::unordered_map<std::string, SessionPtr> sessions_;

@@ -52,6 +52,14 @@ struct Config {
   std::uint8_t maximum_qos = 2;
   bool queue_qos0_offline = false;  // queue QoS 0 for offline persistent sessions too
 
+  // [store]
+  // Where RocksDB keeps retained messages and persistent sessions. Relative paths are relative
+  // to the working directory.
+  std::string data_dir = "accord-data";
+  // memory: nothing on disk; async: written to RocksDB's log without fsync per write;
+  // sync: acknowledged only after the write is fsynced (docs/durability.md).
+  std::string durability = "memory";
+
   // [log]
   std::string log_level = "info";   // trace, debug, info, warn, error, off
   std::string log_format = "text";  // text (logfmt key=value) or json

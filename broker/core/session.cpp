@@ -28,6 +28,7 @@ void Session::attach(Link& link, const mqtt::Connect& connect, std::uint32_t ses
   (void)session_expiry;
   const Config& cfg = broker_.config();
   link_ = &link;
+  ++attachment_;
   const bool v5 = connect.version == ProtocolVersion::v5;
   client_max_packet_size_ = v5 ? connect.properties.maximum_packet_size.value_or(0) : 0;
   // Request Problem Information 0: no reason strings outside PUBLISH, CONNACK, DISCONNECT.
@@ -299,6 +300,19 @@ void Session::on_publish(mqtt::Publish&& p) {
   }
   auto message = make_message(std::move(p.topic), std::move(p.payload), qos, p.retain,
                               p.properties, broker_.now(), this);
+  if (broker_.durable()) {
+    // Acknowledged only once the store has what this publish changed. Every QoS 1/2 ack goes
+    // through the store's queue, even with nothing to write, so acks keep the order of the
+    // publishes (spec 4.6).
+    store::WriteBatch batch;
+    broker_.publish(message, &batch);
+    if (qos == 0 && batch.empty()) return;
+    broker_.commit(std::move(batch), shared_from_this(),
+                   [id, qos, attachment = attachment_](const SessionPtr& s, bool ok) {
+                     if (qos > 0) s->finish_publish_ack(attachment, id, qos, ok);
+                   });
+    return;
+  }
   broker_.publish(message);
   if (!link_) return;  // delivery to ourselves may have closed the link (e.g. size limits)
   if (qos == 1) {
@@ -412,6 +426,29 @@ void Session::on_subscribe(mqtt::Subscribe&& p) {
       }
     }
   }
+  if (persistent()) {
+    store::WriteBatch batch;
+    broker_.add_session_record(*this, batch);
+    broker_.commit(std::move(batch), shared_from_this(),
+                   [ack = std::move(ack), retained = std::move(retained), attachment = attachment_](
+                       const SessionPtr& s, bool ok) mutable {
+                     s->finish_subscribe(attachment, ack, retained, ok);
+                   });
+    return;
+  }
+  link_->send(ack);
+  for (auto& d : retained) deliver(std::move(d));
+}
+
+void Session::finish_subscribe(std::uint32_t attachment, mqtt::Suback& ack,
+                               std::vector<Delivery>& retained, bool ok) {
+  if (!link_ || attachment != attachment_) return;
+  if (!ok) {
+    // The subscriptions work now but would not survive a restart: say so rather than pretend.
+    for (auto& code : ack.reason_codes) {
+      if (code < 0x80) code = is_v5() ? static_cast<std::uint8_t>(ReasonCode::UnspecifiedError) : 0x80;
+    }
+  }
   link_->send(ack);
   for (auto& d : retained) deliver(std::move(d));
 }
@@ -429,7 +466,65 @@ void Session::on_unsubscribe(const mqtt::Unsubscribe& p) {
     broker_.unsubscribe(shared_from_this(), filter);
     ack.reason_codes.push_back(0);
   }
+  if (persistent()) {
+    store::WriteBatch batch;
+    broker_.add_session_record(*this, batch);
+    broker_.commit(std::move(batch), shared_from_this(),
+                   [ack = std::move(ack), attachment = attachment_](const SessionPtr& s, bool) {
+                     if (s->link() && attachment == s->attachment_) s->link()->send(ack);
+                   });
+    return;
+  }
   link_->send(ack);
+}
+
+store::SessionRecord Session::to_record() const {
+  store::SessionRecord r;
+  r.client_id = client_id_;
+  r.subscriptions.reserve(subscriptions_.size());
+  for (const auto& [filter, record] : subscriptions_) {
+    r.subscriptions.push_back(store::SubscriptionRecord{filter, record.options, record.subscription_id});
+  }
+  return r;
+}
+
+void Session::restore_subscription(const std::string& filter,
+                                   const mqtt::SubscriptionOptions& options,
+                                   std::uint32_t subscription_id) {
+  subscriptions_[filter] = SubscriptionRecord{options, subscription_id};
+  broker_.subscribe(shared_from_this(), filter, options, subscription_id);
+}
+
+bool Session::persistent() const {
+  return broker_.durable() && broker_.session_expiry(*this) != 0;
+}
+
+void Session::finish_publish_ack(std::uint32_t attachment, std::uint16_t id, std::uint8_t qos,
+                                 bool ok) {
+  if (!link_ || attachment != attachment_) return;  // that connection is gone; the client resends
+  if (ok) {
+    if (qos == 1) {
+      inbound_.ack_qos1();
+      acknowledge_publish(mqtt::PacketType::Puback, id, 0);
+    } else {
+      acknowledge_publish(mqtt::PacketType::Pubrec, id, 0);
+    }
+    return;
+  }
+  // Not stored: never acknowledged as if it were. MQTT 5 says so in the reason code; 3.1.1 has
+  // no way to, so the connection is closed and the client will resend.
+  if (link_->version() != ProtocolVersion::v5) {
+    link_->disconnect(ReasonCode::UnspecifiedError, "storage write failed");
+    return;
+  }
+  if (qos == 1) {
+    inbound_.ack_qos1();
+  } else {
+    inbound_.abandon_qos2(id);
+  }
+  acknowledge_publish(qos == 1 ? mqtt::PacketType::Puback : mqtt::PacketType::Pubrec, id,
+                      static_cast<std::uint8_t>(ReasonCode::UnspecifiedError),
+                      "storage write failed");
 }
 
 void Session::end() {

@@ -19,6 +19,7 @@
 #include "broker/protocol/inbound_flow.hpp"
 #include "broker/protocol/outbound_inflight.hpp"
 #include "broker/protocol/topic_alias.hpp"
+#include "broker/store/store.hpp"
 
 namespace accord::core {
 
@@ -60,6 +61,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_subscribe(mqtt::Subscribe&& p);
   void on_unsubscribe(const mqtt::Unsubscribe& p);
 
+  // Persistence: the stored form (client id, subscriptions), and rebuilding a subscription at
+  // start-up.
+  store::SessionRecord to_record() const;
+  void restore_subscription(const std::string& filter, const mqtt::SubscriptionOptions& options,
+                            std::uint32_t subscription_id);
+
   // The session ends: subscriptions removed, queue dropped. Called once, on the owner thread.
   void end();
   bool ended() const { return ended_; }
@@ -77,6 +84,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void send_delivery(Delivery& d, std::uint16_t packet_id, bool dup);
   void resend(const protocol::OutboundInflight<Delivery>::Entry& entry);
   void resend_next();
+  // Sends the PUBACK/PUBREC of a publish once the store has (or has not) committed it.
+  void finish_publish_ack(std::uint32_t attachment, std::uint16_t id, std::uint8_t qos, bool ok);
+  bool persistent() const;
+  void finish_subscribe(std::uint32_t attachment, mqtt::Suback& ack,
+                        std::vector<Delivery>& retained, bool ok);
   bool enqueue(Delivery&& d);
   void protocol_error(mqtt::ReasonCode reason, std::string_view why);
   void acknowledge_publish(mqtt::PacketType type, std::uint16_t id, std::uint8_t reason,
@@ -87,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string client_id_;
   std::atomic<unsigned> owner_;
   Link* link_ = nullptr;
+  std::uint32_t attachment_ = 0;  // counts attach(): a late store callback for an old connection is dropped
   bool ended_ = false;
 
   // Per connection.

@@ -64,13 +64,43 @@ Server::~Server() {
   // Handlers still queued hold connections, and connections hold sessions that talk to the
   // broker as they go: drop them while the broker is still alive.
   threads_.clear();
+  if (store_) store_->close();  // commits what is queued
 }
 
 void Server::post(unsigned thread, std::function<void()> fn) {
   asio::post(threads_[thread % threads_.size()]->context, std::move(fn));
 }
 
+void Server::open_store() {
+  const auto durability = store::parse_durability(config_.durability);
+  if (!durability) throw std::runtime_error("store.durability: unknown mode '" + config_.durability + "'");
+  const auto started = std::chrono::steady_clock::now();
+  auto opened = store::open_store(store::StoreOptions{config_.data_dir, *durability});
+  if (!opened.status.ok) throw std::runtime_error(opened.status.message);
+  store_ = std::move(opened.store);
+  const auto now_unix = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  store::Recovered recovered = store_->recover(now_unix);
+  if (!recovered.status.ok) throw std::runtime_error(recovered.status.message);
+  const std::size_t retained = recovered.retained.size();
+  const std::size_t sessions = recovered.sessions.size();
+  broker_.restore(std::move(recovered), now_unix);
+  broker_.attach_store(store_.get());
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  if (*durability != store::Durability::Memory) {
+    accord::log::info("recovered", {{"data_dir", config_.data_dir},
+                                    {"durability", config_.durability},
+                                    {"retained", retained},
+                                    {"sessions", sessions},
+                                    {"ms", ms}});
+  }
+}
+
 void Server::start() {
+  open_store();
   raise_file_limit(config_.max_connections);
   for (const auto& l : config_.listeners) {
     boost::system::error_code ec;

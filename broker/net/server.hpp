@@ -14,6 +14,7 @@
 #include "broker/core/config.hpp"
 #include "broker/core/executor.hpp"
 #include "broker/core/metrics.hpp"
+#include "broker/store/store.hpp"
 
 namespace accord::net {
 
@@ -45,8 +46,9 @@ class Server final : public core::Executor {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every listener (throws std::runtime_error naming the address on failure) and writes
-  // the port file.
+  // Opens the data directory and restores what it holds (throws std::runtime_error naming the
+  // path and the cause), binds every listener (throws naming the address) and writes the port
+  // file.
   void start();
   // Runs the I/O threads and the control loop on the calling thread until stop() completes.
   void run();
@@ -67,10 +69,12 @@ class Server final : public core::Executor {
   void schedule_sweep(IoThread& thread);
   void schedule_tick();
   void write_port_file() const;
+  void open_store();
   void wait_for_drain();
 
   const Config config_;
   core::Metrics metrics_;
+  std::unique_ptr<store::Store> store_;  // before broker_: the broker writes to it until it dies
   std::vector<std::unique_ptr<IoThread>> threads_;
   core::Broker broker_;
   boost::asio::io_context control_{1};

@@ -346,6 +346,11 @@ struct RocksStore::Impl {
       append_u64(v, max_id + 1);
       wb.Put(cf[kMeta], kNextMessageIdKey, v);
     }
+    if (wb.Count() == 0) {
+      // Nothing to write (batches that only order acknowledgements): no WAL write, no fsync.
+      batches.fetch_add(to - from, std::memory_order_relaxed);
+      return Status::success();
+    }
     rocksdb::WriteOptions wo;
     wo.sync = options.durability == Durability::Sync;
     rocksdb::Status s;
