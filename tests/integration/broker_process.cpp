@@ -43,12 +43,12 @@ const std::map<std::string, std::string>& mosquitto_equivalents() {
   return m;
 }
 
+}  // namespace
+
 std::string accord_binary() {
   if (const char* env = std::getenv("ACCORD_BIN"); env && *env) return env;
   return ACCORD_BIN_PATH;
 }
-
-}  // namespace
 
 BrokerKind broker_kind_from_env() {
   const char* env = std::getenv("ACCORD_TEST_BROKER");

@@ -77,6 +77,9 @@ class BrokerProcess {
   std::uint16_t port_ = 0;
 };
 
+// The accord binary under test: $ACCORD_BIN, else the one this build made.
+std::string accord_binary();
+
 // A free TCP port on 127.0.0.1 (bound, then released: a small race remains, start() retries).
 std::uint16_t pick_free_port();
 
