@@ -108,6 +108,13 @@ void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_ex
                  publish_will(*will, s.get());
                }
              }
+             if (durable() && this->session_expiry(*s) != 0) {
+               // Online again: the stored record must lose the expiry time of its last
+               // disconnect, or a purge or restart would drop a live session.
+               store::WriteBatch batch;
+               add_session_record(*s, batch);
+               store_->submit(std::move(batch), [](const store::Status&) {});
+             }
              s->set_owner(thread);
              executor_.post(thread, [s, epoch, ready = std::move(ready)] {
                ready(OpenResult{s, true, epoch});

@@ -208,6 +208,16 @@ void Server::schedule_tick() {
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     broker_.tick();
+    // Once a minute the store drops what expired on disk (sessions, retained messages,
+    // unreferenced bodies), so disk use stays bounded under client churn.
+    if (store_ && store_->durability() != store::Durability::Memory && ++ticks_ % 60 == 0) {
+      const auto now_unix = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+      if (const auto purged = store_->purge_expired(now_unix)) {
+        accord::log::debug("store_purged", {{"records", purged}});
+      }
+    }
     schedule_tick();
   });
 }

@@ -83,6 +83,7 @@ class Server final : public core::Executor {
   boost::asio::steady_timer stop_timer_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   unsigned next_thread_ = 0;
+  std::uint64_t ticks_ = 0;
   std::atomic<bool> stopping_{false};
   core::Clock::time_point stop_deadline_;
   std::vector<std::thread> workers_;

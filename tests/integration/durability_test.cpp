@@ -90,6 +90,10 @@ TEST_F(Durability, ExpiredSessionsAndRetainedMessagesDoNotComeBack) {
     auto s = raw(o);
     s->subscribe("x/#", 1);
     s->disconnect();
+    // The broker closes after our DISCONNECT; the offline record (with its expiry time) is
+    // written right before. Give the writer a moment, since nothing acknowledges it.
+    s->wait_closed(3s);
+    std::this_thread::sleep_for(300ms);
   }
   broker().kill_hard();
   std::this_thread::sleep_for(2100ms);
@@ -102,6 +106,26 @@ TEST_F(Durability, ExpiredSessionsAndRetainedMessagesDoNotComeBack) {
   RawClient again;
   EXPECT_FALSE(again.connect(port(), o).session_present) << "expired session resurrected";
   EXPECT_NE(broker().log_text().find("event=recovered"), std::string::npos);
+}
+
+TEST_F(Durability, SessionOnlineAtTheCrashIsNotTakenForExpired) {
+  start_durable();
+  ConnectOptions o = v5("reconnector", /*clean=*/false);
+  o.props.items.push_back({0x11, 2});  // session expiry 2 s
+  {
+    auto first = raw(o);
+    first->subscribe("r/#", 1);
+    first->disconnect();  // stored as offline, expiring 2 s from now
+    first->wait_closed(3s);
+  }
+  std::this_thread::sleep_for(500ms);
+  auto online = raw(o);  // back online: the stored expiry time must go
+  std::this_thread::sleep_for(2500ms);  // past the old expiry time, still connected
+  broker().kill_hard();
+  broker().start();
+  RawClient again;
+  EXPECT_TRUE(again.connect(port(), o).session_present)
+      << "a session that was online when the broker died must not be purged as expired";
 }
 
 TEST_F(Durability, LockedDataDirectoryIsRefusedWithPathAndCause) {
