@@ -264,14 +264,7 @@ TEST_F(Robustness, ClientThatNeverReadsItsRepliesCannotGrowBrokerMemory) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   const Bytes hello = encode_connect(v311("ping-flooder"));
   ASSERT_EQ(::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL), static_cast<ssize_t>(hello.size()));
-  const long before = [&] {
-    std::ifstream in("/proc/" + std::to_string(broker().pid()) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1L;
-  }();
+  const long before = rss_kib(broker().pid());
   // 64 MiB of PINGREQ would be 64 MiB of PINGRESP queued for a client that never reads.
   const Bytes chunk = [] {
     Bytes b;
@@ -289,14 +282,7 @@ TEST_F(Robustness, ClientThatNeverReadsItsRepliesCannotGrowBrokerMemory) {
   });
   std::this_thread::sleep_for(4500ms);
   check_bystanders("served-during-flood");
-  const long after = [&] {
-    std::ifstream in("/proc/" + std::to_string(broker().pid()) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return -1L;
-  }();
+  const long after = rss_kib(broker().pid());
   EXPECT_LT(after - before, 16 * 1024) << "RSS grew from " << before << " to " << after
                                        << " KiB after " << sent << " bytes of PINGREQ";
   writer.join();

@@ -15,16 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Resident set size of a process in KiB, from /proc.
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
 // The value of `key=` in the broker's `event=stopped` line, or -1.
 long stopped_counter(const std::string& log, const std::string& key) {
   std::smatch m;

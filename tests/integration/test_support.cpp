@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include <fstream>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -203,6 +205,15 @@ ProcessResult Subprocess::wait(std::chrono::milliseconds timeout) {
 ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   Subprocess p(argv);
   return p.wait(timeout);
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
 }
 
 }  // namespace accord::it

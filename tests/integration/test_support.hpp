@@ -119,6 +119,9 @@ class Subprocess {
   std::string out_;
 };
 
+// Resident set size of a process in KiB (VmRSS from /proc), -1 if unknown.
+long rss_kib(pid_t pid);
+
 ProcessResult run_process(const std::vector<std::string>& argv,
                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
