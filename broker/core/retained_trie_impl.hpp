@@ -3,21 +3,10 @@
 
 #include <utility>
 
+#include "broker/core/topic_levels.hpp"
+
 namespace accord::core {
 
-namespace retained_detail {
-struct Split {
-  std::string_view level;
-  std::string_view rest;
-  bool has_more;
-};
-// Empty levels are real levels ("a//b" has three), so a trailing '/' yields one more, empty.
-inline Split split(std::string_view s) {
-  const auto slash = s.find('/');
-  if (slash == std::string_view::npos) return {s, {}, false};
-  return {s.substr(0, slash), s.substr(slash + 1), true};
-}
-}  // namespace retained_detail
 
 template <class Value>
 void RetainedTrie<Value>::set(std::string_view topic, Value v) {
@@ -25,7 +14,7 @@ void RetainedTrie<Value>::set(std::string_view topic, Value v) {
   std::string_view rest = topic;
   bool has_level = true;
   while (has_level) {
-    const auto [level, next, more] = retained_detail::split(rest);
+    const auto [level, next, more] = split_level(rest);
     auto it = node->children.find(level);
     if (it == node->children.end()) {
       it = node->children.emplace(std::string(level), std::make_unique<Node>()).first;
@@ -44,7 +33,7 @@ const Value* RetainedTrie<Value>::find(std::string_view topic) const {
   std::string_view rest = topic;
   bool has_level = true;
   while (has_level) {
-    const auto [level, next, more] = retained_detail::split(rest);
+    const auto [level, next, more] = split_level(rest);
     auto it = node->children.find(level);
     if (it == node->children.end()) return nullptr;
     node = it->second.get();
@@ -56,7 +45,7 @@ const Value* RetainedTrie<Value>::find(std::string_view topic) const {
 
 template <class Value>
 bool RetainedTrie<Value>::erase_at(Node& node, std::string_view rest) {
-  const auto [level, next, more] = retained_detail::split(rest);
+  const auto [level, next, more] = split_level(rest);
   auto it = node.children.find(level);
   if (it == node.children.end()) return false;
   Node& child = *it->second;
@@ -103,7 +92,7 @@ void RetainedTrie<Value>::match_node(const Node& node, std::string_view rest, bo
     if (node.value) visit(std::string_view(path), *node.value);
     return;
   }
-  const auto [level, next, more] = retained_detail::split(rest);
+  const auto [level, next, more] = split_level(rest);
   const std::size_t len = path.size();
   if (level == "#") {
     // '#' also matches the parent level ("a/#" matches "a"); at the root there is no parent

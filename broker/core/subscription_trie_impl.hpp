@@ -4,23 +4,11 @@
 #include <algorithm>
 #include <utility>
 
+#include "broker/core/topic_levels.hpp"
+
 namespace accord::core {
 
 namespace detail {
-
-// One level of a topic or filter: [level, rest) where has_more says a '/' followed (so "a/"
-// has a second, empty level — empty levels are real levels in MQTT).
-struct LevelSplit {
-  std::string_view level;
-  std::string_view rest;
-  bool has_more;
-};
-
-inline LevelSplit split_level(std::string_view s) {
-  const auto slash = s.find('/');
-  if (slash == std::string_view::npos) return {s, {}, false};
-  return {s.substr(0, slash), s.substr(slash + 1), true};
-}
 
 // "$share/{group}/{filter}" -> {group, filter}; anything else -> {"", filter}. The caller has
 // validated the filter, so the group is non-empty and followed by '/'.
@@ -48,7 +36,7 @@ typename SubscriptionTrie<Subscriber>::Node* SubscriptionTrie<Subscriber>::find_
   std::string_view rest = filter;
   bool has_level = true;
   while (has_level) {
-    const auto [level, next, more] = detail::split_level(rest);
+    const auto [level, next, more] = split_level(rest);
     std::unique_ptr<Node>* slot;
     if (level == "+") {
       slot = &node->plus;
@@ -173,7 +161,7 @@ bool SubscriptionTrie<Subscriber>::remove_here(Node& node, std::string_view grou
 template <class Subscriber>
 bool SubscriptionTrie<Subscriber>::remove(Node& node, std::string_view rest, std::string_view group,
                                           const Subscriber& s) {
-  const auto [level, next, more] = detail::split_level(rest);
+  const auto [level, next, more] = split_level(rest);
   if (level == "+" || level == "#") {
     std::unique_ptr<Node>& slot = level == "+" ? node.plus : node.hash;
     if (!slot) return false;
@@ -216,7 +204,7 @@ void SubscriptionTrie<Subscriber>::match_node(const Node& node, std::string_view
     if (node.hash) report(*node.hash, on_entry, on_shared);
     return;
   }
-  const auto [level, next, more] = detail::split_level(rest);
+  const auto [level, next, more] = split_level(rest);
   // Spec 4.7.2: a filter starting with a wildcard does not match a topic starting with '$'.
   const bool shielded = first && !level.empty() && level.front() == '$';
   if (!shielded) {
