@@ -108,11 +108,16 @@ void Broker::open_session(const mqtt::Connect& connect, std::uint32_t session_ex
                  publish_will(*will, s.get());
                }
              }
-             if (durable() && this->session_expiry(*s) != 0) {
+             if (durable()) {
                // Online again: the stored record must lose the expiry time of its last
-               // disconnect, or a purge or restart would drop a live session.
+               // disconnect, or a purge or restart would drop a live session. Resumed with
+               // expiry 0, the session ends with this connection: a restart must not keep it.
                store::WriteBatch batch;
-               add_session_record(*s, batch);
+               if (this->session_expiry(*s) != 0) {
+                 add_session_record(*s, batch);
+               } else {
+                 batch.delete_session(s->client_id());
+               }
                store_->submit(std::move(batch), [](const store::Status&) {});
              }
              s->set_owner(thread);
@@ -150,22 +155,28 @@ void Broker::connection_closed(const SessionPtr& session, std::uint64_t epoch, b
       }
       // Offline from now: the stored record says when it expires, or goes. Submitted under the
       // registry lock so a new session with this client id can only write after it.
+      const bool delayed_will = will && delay != 0 && !end_now;
+      const auto will_due = now + std::chrono::seconds(std::min(delay, expiry));
       if (durable()) {
         store::WriteBatch batch;
         if (end_now) {
           batch.delete_session(session->client_id());
         } else {
-          batch.put_session(session_record_locked(*session));
+          store::SessionRecord record = session_record_locked(*session);
+          if (delayed_will) {  // still due after a restart
+            record.will = *will;
+            record.will_due = to_unix(will_due);
+          }
+          batch.put_session(record);
         }
         store_->submit(std::move(batch), [](const store::Status&) {});
       }
       if (will) {
-        if (delay == 0 || end_now) {
+        if (!delayed_will) {
           publish_now = std::move(*will);
         } else {
           // Scheduled under the registry lock: a reconnect cancels it under the same lock.
-          schedule_will(session, std::move(*will),
-                        now + std::chrono::seconds(std::min(delay, expiry)));
+          schedule_will(session, std::move(*will), will_due);
         }
       }
     }
@@ -242,7 +253,55 @@ void Broker::restore(store::Recovered&& recovered, store::UnixMillis now_unix) {
     std::lock_guard lock(registry_mutex_);
     sessions_[r.client_id] = std::move(session);
   }
+
+  // Queued and in-flight messages: bodies are shared by the entries that name them.
+  std::unordered_map<std::uint64_t, MessagePtr> bodies;
+  bodies.reserve(recovered.messages.size());
+  for (auto& r : recovered.messages) {
+    auto m = std::make_shared<Message>();
+    m->topic = std::move(r.topic);
+    m->payload = std::move(r.payload);
+    m->shared_properties = std::move(r.shared_properties);
+    m->qos = r.qos;
+    m->retain = r.retain;
+    if (r.expires_at) m->expires_at = steady(*r.expires_at);
+    bodies.emplace(r.id, std::move(m));
+  }
+  {
+    std::lock_guard lock(registry_mutex_);
+    Session* session = nullptr;
+    const std::string* current = nullptr;
+    for (auto& e : recovered.queue) {
+      if (!current || *current != e.client_id) {
+        auto it = sessions_.find(e.client_id);
+        session = it == sessions_.end() ? nullptr : it->second.get();
+        current = &e.client_id;
+      }
+      if (!session) continue;
+      Delivery d;
+      if (auto b = bodies.find(e.message_id); b != bodies.end()) d.message = b->second;
+      // Only an entry past PUBREC may lack its body (the store keeps every other's).
+      if (!d.message && e.state != store::QueueState::AwaitingPubcomp) continue;
+      d.qos = e.qos;
+      d.retain = e.retain;
+      d.subscription_ids = std::move(e.subscription_ids);
+      d.seq = e.seq;
+      session->restore_delivery(std::move(d), e.state, e.packet_id);
+    }
+    for (const auto& [client_id, packet_id] : recovered.inbound_qos2) {
+      auto it = sessions_.find(client_id);
+      if (it != sessions_.end()) it->second->restore_inbound_qos2(packet_id);
+    }
+  }
+  next_message_id_.store(std::max<std::uint64_t>(recovered.next_message_id, 1));
   for (const auto& will : recovered.expired_wills) publish_will(will, nullptr);
+}
+
+void Broker::write(store::WriteBatch batch) {
+  if (!durable() || batch.empty()) return;
+  store_->submit(std::move(batch), [](const store::Status& s) {
+    if (!s.ok) log::error("store_write_failed", {{"error", s.message}});
+  });
 }
 
 void Broker::commit(store::WriteBatch batch, const SessionPtr& session,
@@ -296,29 +355,89 @@ void Broker::cancel_will(const Session* session) {
   std::erase_if(pending_wills_, [session](const PendingWill& w) { return w.key == session; });
 }
 
-void Broker::publish(const MessagePtr& message, store::WriteBatch* batch) {
-  if (message->retain && durable()) {
-    store::WriteBatch own;
-    store::WriteBatch& b = batch ? *batch : own;
-    if (message->payload.empty()) {
-      b.delete_retained(message->topic);
-    } else {
-      b.put_retained(to_record(*message, *this));
-    }
-    if (!batch) store_->submit(std::move(own), [](const store::Status&) {});
+void Broker::apply_retained(const MessagePtr& message) {
+  std::unique_lock lock(retained_mutex_);
+  const MessagePtr* old = retained_.find(message->topic);
+  if (old && (*old)->expires_at) retained_with_expiry_.fetch_sub(1, std::memory_order_relaxed);
+  if (message->payload.empty()) {
+    retained_.erase(message->topic);
+  } else {
+    retained_.set(message->topic, message);
+    if (message->expires_at) retained_with_expiry_.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+void Broker::publish(const MessagePtr& message) {
+  if (durable()) {
+    publish_stored(message, {}, nullptr, nullptr, /*may_skip_store=*/true);
+    return;
+  }
+  if (message->retain) apply_retained(message);
+  thread_local Routed routed;
+  routed.clear();
+  route(message, routed);
+  dispatch(routed);
+}
+
+bool Broker::publish_stored(const MessagePtr& message, store::WriteBatch batch,
+                            const SessionPtr& publisher,
+                            std::function<void(const SessionPtr&, bool ok)> done,
+                            bool may_skip_store) {
+  auto routed = std::make_shared<Routed>();
+  route(message, *routed);
   if (message->retain) {
-    std::unique_lock lock(retained_mutex_);
-    const MessagePtr* old = retained_.find(message->topic);
-    if (old && (*old)->expires_at) retained_with_expiry_.fetch_sub(1, std::memory_order_relaxed);
     if (message->payload.empty()) {
-      retained_.erase(message->topic);
+      batch.delete_retained(message->topic);
     } else {
-      retained_.set(message->topic, message);
-      if (message->expires_at) retained_with_expiry_.fetch_add(1, std::memory_order_relaxed);
+      batch.put_retained(to_record(*message, *this));
     }
   }
-  deliver_batches(message);
+  // One stored body, and one queue entry per persistent session receiving it at QoS 1/2. The
+  // entry's seq is the message id: ids grow in each publisher's order, which is the order a
+  // session must deliver them in (spec 4.6).
+  std::uint64_t id = 0;
+  for (auto& [session, delivery] : *routed) {
+    if (delivery.qos == 0 || session->expiry_interval.load(std::memory_order_relaxed) == 0)
+      continue;
+    if (id == 0) {
+      id = next_message_id_.fetch_add(1, std::memory_order_relaxed);
+      store::MessageRecord body = to_record(*message, *this);
+      body.id = id;
+      batch.put_message(body);
+    }
+    delivery.seq = id;
+    store::QueueEntry e;
+    e.client_id = session->client_id();
+    e.seq = id;
+    e.message_id = id;
+    e.qos = delivery.qos;
+    e.retain = delivery.retain;
+    e.subscription_ids = delivery.subscription_ids;
+    batch.put_queue_entry(e);
+  }
+  if (may_skip_store && batch.empty()) {
+    dispatch(*routed);
+    return false;
+  }
+  store_->submit(std::move(batch), [this, message, routed, publisher,
+                                    done = std::move(done)](const store::Status& s) {
+    // On the store's writer thread; dispatch() posts to the I/O threads in commit order.
+    if (s.ok) {
+      if (message->retain) apply_retained(message);
+      dispatch(*routed);
+    } else {
+      log::error("store_write_failed",
+                 {{"client_id", publisher ? std::string_view(publisher->client_id())
+                                          : std::string_view("-")},
+                  {"topic", message->topic},
+                  {"error", s.message}});
+    }
+    if (publisher && done) {
+      on_owner(executor_, publisher,
+               [done, ok = s.ok](const SessionPtr& owned) { done(owned, ok); });
+    }
+  });
+  return true;
 }
 
 namespace {
@@ -330,7 +449,7 @@ struct Target {
 };
 }  // namespace
 
-void Broker::deliver_batches(const MessagePtr& message) {
+void Broker::route(const MessagePtr& message, Routed& out) {
   thread_local std::vector<Target> targets;
   targets.clear();
   {
@@ -361,10 +480,6 @@ void Broker::deliver_batches(const MessagePtr& message) {
     std::sort(targets.begin(), targets.end(),
               [](const Target& a, const Target& b) { return a.session < b.session; });
   }
-
-  const unsigned threads = executor_.thread_count();
-  thread_local std::vector<std::vector<std::pair<SessionPtr, Delivery>>> batches;
-  batches.resize(threads);
   for (std::size_t i = 0; i < targets.size();) {
     Target& t = targets[i];
     Delivery d;
@@ -378,11 +493,22 @@ void Broker::deliver_batches(const MessagePtr& message) {
       d.retain = d.retain || targets[j].retain;
       if (targets[j].subscription_id) d.subscription_ids.push_back(targets[j].subscription_id);
     }
-    batches[t.session->owner() % threads].emplace_back(std::move(t.session), std::move(d));
+    out.emplace_back(std::move(t.session), std::move(d));
     i = j;
   }
   targets.clear();
+}
 
+void Broker::dispatch(Routed& routed) {
+  if (routed.empty()) return;
+  const unsigned threads = executor_.thread_count();
+  thread_local std::vector<std::vector<std::pair<SessionPtr, Delivery>>> batches;
+  batches.resize(threads);
+  for (auto& item : routed) {
+    const unsigned thread = item.first->owner() % threads;
+    batches[thread].push_back(std::move(item));
+  }
+  routed.clear();
   for (unsigned thread = 0; thread < threads; ++thread) {
     auto& batch = batches[thread];
     if (batch.empty()) continue;
@@ -464,7 +590,19 @@ void Broker::tick() {
     due.assign(std::make_move_iterator(split), std::make_move_iterator(pending_wills_.end()));
     pending_wills_.erase(split, pending_wills_.end());
   }
-  for (auto& w : due) publish_will(w.will, w.key);
+  for (auto& w : due) {
+    publish_will(w.will, w.key);
+    if (!durable()) continue;
+    // The stored record must not carry the will any more, or a restart would publish it again.
+    auto session = w.session.lock();
+    if (!session) continue;
+    std::lock_guard lock(registry_mutex_);
+    auto it = sessions_.find(session->client_id());
+    if (it == sessions_.end() || it->second != session || session->connected) continue;
+    store::WriteBatch batch;
+    batch.put_session(session_record_locked(*session));
+    store_->submit(std::move(batch), [](const store::Status&) {});
+  }
 
   // Expired retained messages are skipped on delivery; once a minute they are also removed so
   // they do not pile up. Only when some retained message has an expiry at all.

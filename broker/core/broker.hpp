@@ -59,15 +59,32 @@ class Broker {
   void update_session_expiry(const SessionPtr& session, std::uint64_t epoch, std::uint32_t expiry);
 
   // Routes a message to every matching subscription, and stores/clears it when retained. With a
-  // durable store the retained change goes into `batch` (committed by the caller) or, without
-  // one, is committed on its own.
-  void publish(const MessagePtr& message, store::WriteBatch* batch = nullptr);
+  // durable store this is publish_stored() without a publisher to answer.
+  void publish(const MessagePtr& message);
+
+  // Durable mode. Stores what `message` changes together with `batch` (the retained message,
+  // and a queue entry for every persistent session it goes to at QoS 1/2), and routes it only
+  // once that is committed: no subscriber sees a message that a crash could take back. Then
+  // done(publisher, ok) runs on the publisher's owner thread; on failure nothing was routed.
+  // `may_skip_store`: a message with nothing to store is routed at once, `done` is not called
+  // and false is returned. Batches commit in submission order, so messages and acks keep the
+  // publisher's order (spec 4.6).
+  bool publish_stored(const MessagePtr& message, store::WriteBatch batch,
+                      const SessionPtr& publisher,
+                      std::function<void(const SessionPtr&, bool ok)> done,
+                      bool may_skip_store = false);
 
   // ---- persistence (docs/durability.md) ----
   // Before serving: from now on retained messages and persistent sessions are written to
   // `store`. nullptr or a memory store: nothing is.
-  void attach_store(store::Store* store) { store_ = store; }
-  bool durable() const { return store_ && store_->durability() != store::Durability::Memory; }
+  void attach_store(store::Store* store) {
+    store_ = store;
+    durable_ = store_ && store_->durability() != store::Durability::Memory;
+  }
+  bool durable() const { return durable_; }
+  // Submits `batch` without waiting for it (durable mode; nothing otherwise): changes nobody is
+  // told about, like forgetting an acknowledged message.
+  void write(store::WriteBatch batch);
   // Before serving: rebuilds retained messages and offline sessions with their subscriptions.
   void restore(store::Recovered&& recovered, store::UnixMillis now_unix);
   // Commits `batch` and then runs done(session, ok) on the session's owner thread. Batches
@@ -99,7 +116,12 @@ class Broker {
   void schedule_will(const SessionPtr& session, mqtt::Will will, Clock::time_point due);
   void cancel_will(const Session* session);
   void end_session_on_owner(const SessionPtr& session);
-  void deliver_batches(const MessagePtr& message);
+  using Routed = std::vector<std::pair<SessionPtr, Delivery>>;
+  // Every session `message` goes to, one copy each (appended to `out`).
+  void route(const MessagePtr& message, Routed& out);
+  // Hands the copies to their sessions' owner threads (inline for the calling thread's own).
+  void dispatch(Routed& routed);
+  void apply_retained(const MessagePtr& message);
   void deliver_on_thread(unsigned thread, std::vector<std::pair<SessionPtr, Delivery>>& items);
 
   const Config& config_;
@@ -107,6 +129,9 @@ class Broker {
   Metrics& metrics_;
   ClockFn clock_;
   store::Store* store_ = nullptr;
+  bool durable_ = false;
+  // Ids of stored messages (MessageRecord::id); continues where the store left off.
+  std::atomic<std::uint64_t> next_message_id_{1};
 
   mutable std::mutex registry_mutex_;
   std::unordered_map<std::string, SessionPtr> sessions_;

@@ -58,6 +58,9 @@ struct Delivery {
   std::uint8_t qos = 0;       // min(publish QoS, granted QoS)
   bool retain = false;        // retain flag as sent to this subscriber
   std::vector<std::uint32_t> subscription_ids;
+  // Its queue entry in the store (the stored message's id), for a persistent session in durable
+  // mode; 0: this copy is not stored.
+  std::uint64_t seq = 0;
 };
 
 }  // namespace accord::core

@@ -47,6 +47,8 @@ void Session::attach(Link& link, const mqtt::Connect& connect, std::uint32_t ses
   awaiting_resend_.clear();
   std::size_t window = inflight_.receive_maximum();
   for (const auto& entry : inflight_.entries()) {
+    // Its state is still being written: after_state_stored() sends it.
+    if (awaiting_store(entry.packet_id)) continue;
     if (window > 0) --window;
     else if (entry.state != protocol::OutboundState::AwaitingPubcomp) {
       awaiting_resend_.push_back(entry.packet_id);
@@ -114,6 +116,7 @@ bool Session::enqueue(Delivery&& d) {
   const std::size_t size = d.message->payload.size();
   if (queue_->size() >= cfg.max_queued_messages || queued_bytes_ + size > cfg.max_queued_bytes) {
     Metrics::add(broker_.metrics().dropped_queue_full);
+    forget(d);
     return false;
   }
   queued_bytes_ += size;
@@ -145,6 +148,7 @@ void Session::deliver(Delivery d) {
   const Config& cfg = broker_.config();
   if (d.message->expired(broker_.now())) {
     Metrics::add(metrics.dropped_expired);
+    forget(d);
     return;
   }
   if (!link_) {
@@ -166,6 +170,7 @@ void Session::deliver(Delivery d) {
   }
   if (too_large_for(client_max_packet_size_, d, link_->version())) {
     Metrics::add(metrics.dropped_too_large);
+    forget(d);
     return;
   }
   if (d.qos == 0) {
@@ -180,9 +185,90 @@ void Session::deliver(Delivery d) {
     enqueue(std::move(d));
     return;
   }
+  start_delivery(std::move(d));
+}
+
+void Session::start_delivery(Delivery&& d) {
   const std::uint8_t qos = d.qos;
-  auto id = inflight_.start(std::move(d), qos);
-  send_delivery(const_cast<Delivery&>(inflight_.find(*id)->item), *id, false);
+  const std::uint64_t seq = d.seq;
+  const std::uint16_t id = *inflight_.start(std::move(d), qos);
+  Delivery& item = inflight_.find(id)->item;
+  if (qos == 2 && seq != 0) {
+    // After a restart the copy must go out with this same packet id, or a client that already
+    // has it would take the resend for a new message.
+    store_then_send(id, queue_entry(item, id, store::QueueState::AwaitingPubrec));
+    return;
+  }
+  send_delivery(item, id, false);
+}
+
+store::QueueEntry Session::queue_entry(const Delivery& d, std::uint16_t packet_id,
+                                       store::QueueState state) const {
+  store::QueueEntry e;
+  e.client_id = client_id_;
+  e.seq = d.seq;
+  e.message_id = d.seq;
+  e.qos = d.qos;
+  e.retain = d.retain;
+  e.subscription_ids = d.subscription_ids;
+  e.packet_id = packet_id;
+  e.state = state;
+  return e;
+}
+
+void Session::forget(const Delivery& d) {
+  if (d.seq == 0) return;
+  store::WriteBatch batch;
+  batch.delete_queue_entry(client_id_, d.seq);
+  // Not waited for: if it is lost in a crash the copy is delivered once more, which QoS 1
+  // allows; QoS 2 copies are forgotten only after PUBCOMP, when a resend is answered by the
+  // client's PUBCOMP without a delivery.
+  broker_.write(std::move(batch));
+}
+
+bool Session::awaiting_store(std::uint16_t packet_id) const {
+  return std::find(awaiting_store_.begin(), awaiting_store_.end(), packet_id) !=
+         awaiting_store_.end();
+}
+
+void Session::store_then_send(std::uint16_t packet_id, const store::QueueEntry& entry) {
+  awaiting_store_.push_back(packet_id);
+  store::WriteBatch batch;
+  batch.put_queue_entry(entry);
+  broker_.commit(std::move(batch), shared_from_this(),
+                 [packet_id, seq = entry.seq](const SessionPtr& s, bool) {
+                   // Sent even if the write failed (it was logged): holding the message back
+                   // would stall the client, and only a crash before the next write loses the
+                   // state.
+                   s->after_state_stored(packet_id, seq);
+                 });
+}
+
+void Session::after_state_stored(std::uint16_t packet_id, std::uint64_t seq) {
+  std::erase(awaiting_store_, packet_id);
+  if (!link_) return;  // attach() of the next connection sends it
+  auto* entry = inflight_.find(packet_id);
+  if (!entry || entry->item.seq != seq) return;
+  if (entry->state == protocol::OutboundState::AwaitingPubcomp) {
+    link_->send(mqtt::Pubrel{packet_id, 0, {}});
+  } else {
+    send_delivery(entry->item, packet_id, false);
+  }
+}
+
+void Session::restore_delivery(Delivery d, store::QueueState state, std::uint16_t packet_id) {
+  using store::QueueState;
+  if (state == QueueState::AwaitingPubrec || state == QueueState::AwaitingPubcomp) {
+    const auto s = state == QueueState::AwaitingPubrec ? protocol::OutboundState::AwaitingPubrec
+                                                       : protocol::OutboundState::AwaitingPubcomp;
+    if (inflight_.restore(packet_id, s, std::move(d))) return;
+    if (state == QueueState::AwaitingPubcomp) return;  // nothing left to send
+    // A clashing packet id cannot come from our own writes; deliver it afresh rather than lose it.
+  }
+  if (!queue_) queue_ = std::make_unique<std::deque<Delivery>>();
+  // Not subject to the queue limits: every one of these was accepted within them.
+  queued_bytes_ += d.message->payload.size();
+  queue_->push_back(std::move(d));
 }
 
 void Session::pump() {
@@ -197,18 +283,18 @@ void Session::pump() {
     queued_bytes_ -= d.message->payload.size();
     if (d.message->expired(now)) {
       Metrics::add(broker_.metrics().dropped_expired);
+      forget(d);
       continue;
     }
     if (too_large_for(client_max_packet_size_, d, link_->version())) {
       Metrics::add(broker_.metrics().dropped_too_large);
+      forget(d);
       continue;
     }
     if (d.qos == 0) {
       send_delivery(d, 0, false);
     } else {
-      const std::uint8_t qos = d.qos;
-      auto id = inflight_.start(std::move(d), qos);
-      send_delivery(const_cast<Delivery&>(inflight_.find(*id)->item), *id, false);
+      start_delivery(std::move(d));
     }
   }
   if (queue_->empty()) {
@@ -294,6 +380,14 @@ void Session::on_publish(mqtt::Publish&& p) {
       return;
     }
     if (outcome == protocol::InboundFlow::PublishOutcome::DuplicateQos2) {
+      if (broker_.durable()) {
+        // The first copy may still be on its way to the store: PUBREC only once it is there.
+        broker_.commit({}, shared_from_this(), [id, attachment = attachment_](const SessionPtr& s, bool) {
+          if (s->link() && attachment == s->attachment_)
+            s->acknowledge_publish(mqtt::PacketType::Pubrec, id, 0);
+        });
+        return;
+      }
       acknowledge_publish(mqtt::PacketType::Pubrec, id, 0);
       return;
     }
@@ -301,16 +395,23 @@ void Session::on_publish(mqtt::Publish&& p) {
   auto message = make_message(std::move(p.topic), std::move(p.payload), qos, p.retain,
                               p.properties, broker_.now(), this);
   if (broker_.durable()) {
-    // Acknowledged only once the store has what this publish changed. Every QoS 1/2 ack goes
-    // through the store's queue, even with nothing to write, so acks keep the order of the
-    // publishes (spec 4.6).
+    // Acknowledged, and delivered, only once the store has what this publish changed: the
+    // retained message, the copies queued for persistent sessions and, for QoS 2 from a
+    // persistent session, the packet id (a resend after a restart must not be delivered again).
     store::WriteBatch batch;
-    broker_.publish(message, &batch);
-    if (qos == 0 && batch.empty()) return;
-    broker_.commit(std::move(batch), shared_from_this(),
-                   [id, qos, attachment = attachment_](const SessionPtr& s, bool ok) {
-                     if (qos > 0) s->finish_publish_ack(attachment, id, qos, ok);
-                   });
+    if (qos == 2 && persistent()) batch.put_inbound_qos2(client_id_, id);
+    // A QoS 1/2 publish always goes through the store's queue, even with nothing to write, so
+    // that its ack and its copies keep their place behind earlier publishes (spec 4.6).
+    const bool may_skip_store = qos == 0 && publishes_in_store_ == 0;
+    ++publishes_in_store_;
+    if (!broker_.publish_stored(message, std::move(batch), shared_from_this(),
+                                [id, qos, attachment = attachment_](const SessionPtr& s, bool ok) {
+                                  --s->publishes_in_store_;
+                                  if (qos > 0) s->finish_publish_ack(attachment, id, qos, ok);
+                                },
+                                may_skip_store)) {
+      --publishes_in_store_;  // routed at once; `done` will not run
+    }
     return;
   }
   broker_.publish(message);
@@ -324,16 +425,35 @@ void Session::on_publish(mqtt::Publish&& p) {
 }
 
 void Session::on_puback(const mqtt::Puback& p) {
-  if (inflight_.on_puback(p.packet_id) == protocol::AckOutcome::Completed) resend_next();
+  Delivery done;
+  if (inflight_.on_puback(p.packet_id, &done) == protocol::AckOutcome::Completed) {
+    forget(done);
+    resend_next();
+  }
   pump();
 }
 
 void Session::on_pubrec(const mqtt::Pubrec& p) {
-  switch (inflight_.on_pubrec(p.packet_id, p.reason_code)) {
+  // A PUBLISH still waiting for the store was never sent, so this PUBREC is not for it; a
+  // PUBREL waiting for the store is sent when the write completes.
+  if (awaiting_store(p.packet_id)) return;
+  const auto* entry = inflight_.find(p.packet_id);
+  const bool first = entry && entry->state == protocol::OutboundState::AwaitingPubrec;
+  Delivery item;
+  switch (inflight_.on_pubrec(p.packet_id, p.reason_code, &item)) {
     case protocol::AckOutcome::SendPubrel:
+      if (first && item.seq != 0) {
+        // The PUBLISH is never sent again from here on: the store must say so before the
+        // client sees PUBREL, or a restart would resend it as a new message.
+        inflight_.find(p.packet_id)->item.seq = item.seq;
+        store_then_send(p.packet_id,
+                        queue_entry(item, p.packet_id, store::QueueState::AwaitingPubcomp));
+        break;
+      }
       link_->send(mqtt::Pubrel{p.packet_id, 0, {}});
       break;
     case protocol::AckOutcome::Completed:  // PUBREC with an error: the message is done
+      forget(item);
       resend_next();
       break;
     case protocol::AckOutcome::UnknownId:
@@ -348,6 +468,18 @@ void Session::on_pubrec(const mqtt::Pubrec& p) {
 
 void Session::on_pubrel(const mqtt::Pubrel& p) {
   const bool known = inbound_.on_pubrel(p.packet_id);
+  if (known && persistent()) {
+    // PUBCOMP frees the id for the client's next message, so the stored id must be gone first:
+    // after a restart it would make that next message look like a resend and drop it.
+    store::WriteBatch batch;
+    batch.delete_inbound_qos2(client_id_, p.packet_id);
+    broker_.commit(std::move(batch), shared_from_this(),
+                   [id = p.packet_id, attachment = attachment_](const SessionPtr& s, bool) {
+                     if (s->link() && attachment == s->attachment_)
+                       s->link()->send(mqtt::Pubcomp{id, 0, {}});
+                   });
+    return;
+  }
   link_->send(mqtt::Pubcomp{
       p.packet_id,
       known ? std::uint8_t{0} : static_cast<std::uint8_t>(ReasonCode::PacketIdentifierNotFound),
@@ -355,7 +487,14 @@ void Session::on_pubrel(const mqtt::Pubrel& p) {
 }
 
 void Session::on_pubcomp(const mqtt::Pubcomp& p) {
-  if (inflight_.on_pubcomp(p.packet_id) == protocol::AckOutcome::Completed) resend_next();
+  const auto* entry = inflight_.find(p.packet_id);
+  const std::uint64_t seq = entry ? entry->item.seq : 0;
+  if (inflight_.on_pubcomp(p.packet_id) == protocol::AckOutcome::Completed) {
+    Delivery done;
+    done.seq = seq;
+    forget(done);
+    resend_next();
+  }
   pump();
 }
 
@@ -496,11 +635,13 @@ void Session::restore_subscription(const std::string& filter,
 }
 
 bool Session::persistent() const {
-  return broker_.durable() && broker_.session_expiry(*this) != 0;
+  return broker_.durable() && expiry_interval.load(std::memory_order_relaxed) != 0;
 }
 
 void Session::finish_publish_ack(std::uint32_t attachment, std::uint16_t id, std::uint8_t qos,
                                  bool ok) {
+  // Not stored: a QoS 2 id is forgotten so that the client's resend is taken as new.
+  if (!ok && qos == 2) inbound_.abandon_qos2(id);
   if (!link_ || attachment != attachment_) return;  // that connection is gone; the client resends
   if (ok) {
     if (qos == 1) {
@@ -517,11 +658,7 @@ void Session::finish_publish_ack(std::uint32_t attachment, std::uint16_t id, std
     link_->disconnect(ReasonCode::UnspecifiedError, "storage write failed");
     return;
   }
-  if (qos == 1) {
-    inbound_.ack_qos1();
-  } else {
-    inbound_.abandon_qos2(id);
-  }
+  if (qos == 1) inbound_.ack_qos1();
   acknowledge_publish(qos == 1 ? mqtt::PacketType::Puback : mqtt::PacketType::Pubrec, id,
                       static_cast<std::uint8_t>(ReasonCode::UnspecifiedError),
                       "storage write failed");

@@ -66,6 +66,11 @@ class Session : public std::enable_shared_from_this<Session> {
   store::SessionRecord to_record() const;
   void restore_subscription(const std::string& filter, const mqtt::SubscriptionOptions& options,
                             std::uint32_t subscription_id);
+  // Rebuilding the session's stored messages at start-up, in the stored order: Queued ones wait
+  // in the queue; QoS 2 ones already sent keep their packet id and state, so the client sees the
+  // same handshake continue (exactly-once across the restart).
+  void restore_delivery(Delivery d, store::QueueState state, std::uint16_t packet_id);
+  void restore_inbound_qos2(std::uint16_t packet_id) { inbound_.restore_qos2(packet_id); }
 
   // The session ends: subscriptions removed, queue dropped. Called once, on the owner thread.
   void end();
@@ -77,11 +82,25 @@ class Session : public std::enable_shared_from_this<Session> {
   // ---- guarded by Broker's registry mutex ----
   std::uint64_t epoch = 0;        // which connection currently owns the session
   bool connected = false;
-  std::uint32_t expiry_interval = 0;  // seconds after disconnect; 0xFFFFFFFF: never
+  // Seconds after disconnect; 0xFFFFFFFF: never. Written under the registry mutex; atomic so
+  // that routing can tell persistent sessions (non-zero) without taking the lock.
+  std::atomic<std::uint32_t> expiry_interval{0};
   std::optional<Clock::time_point> expires_at;
 
  private:
   void send_delivery(Delivery& d, std::uint16_t packet_id, bool dup);
+  // Moves `d` into the in-flight window and sends it (a stored QoS 2 copy only once the store
+  // has its packet id).
+  void start_delivery(Delivery&& d);
+  // A stored copy that will not be delivered (dropped, or acknowledged): its entry goes.
+  void forget(const Delivery& d);
+  store::QueueEntry queue_entry(const Delivery& d, std::uint16_t packet_id,
+                                store::QueueState state) const;
+  // Writes the new state of the QoS 2 handshake for `packet_id`, then sends what that state
+  // calls for (PUBLISH or PUBREL): the client never sees a step the store could not replay.
+  void store_then_send(std::uint16_t packet_id, const store::QueueEntry& entry);
+  void after_state_stored(std::uint16_t packet_id, std::uint64_t seq);
+  bool awaiting_store(std::uint16_t packet_id) const;
   void resend(const protocol::OutboundInflight<Delivery>::Entry& entry);
   void resend_next();
   // Sends the PUBACK/PUBREC of a publish once the store has (or has not) committed it.
@@ -119,6 +138,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // In-flight PUBLISHes of a previous connection not yet retransmitted on this one because the
   // new Receive Maximum is smaller: sent one per acknowledgement.
   std::vector<std::uint16_t> awaiting_resend_;
+  // Outbound QoS 2 packet ids whose new handshake state is being written to the store: nothing
+  // is sent for them (not even by attach()) until it is.
+  std::vector<std::uint16_t> awaiting_store_;
+  // Publishes of this session submitted to the store and not yet committed: while there are
+  // any, a QoS 0 publish queues behind them so that it does not overtake them.
+  std::uint32_t publishes_in_store_ = 0;
   protocol::InboundFlow inbound_;
   // Allocated on first use: an idle session holds no queue.
   std::unique_ptr<std::deque<Delivery>> queue_;

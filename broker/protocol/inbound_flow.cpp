@@ -52,6 +52,12 @@ const std::vector<std::uint16_t>& InboundFlow::pending_qos2() const {
   return qos2_awaiting_pubrel_;
 }
 
+void InboundFlow::restore_qos2(std::uint16_t packet_id) {
+  if (std::find(qos2_awaiting_pubrel_.begin(), qos2_awaiting_pubrel_.end(), packet_id) ==
+      qos2_awaiting_pubrel_.end())
+    qos2_awaiting_pubrel_.push_back(packet_id);
+}
+
 void InboundFlow::reset_connection() {
   qos1_unacked_ = 0;
 }

@@ -31,6 +31,9 @@ class InboundFlow {
   // PUBCOMP with 0x92 Packet Identifier not found.
   bool on_pubrel(std::uint16_t packet_id);
 
+  // A QoS 2 id recovered from the store after a restart: still awaiting its PUBREL.
+  void restore_qos2(std::uint16_t packet_id);
+
   std::size_t unacknowledged() const;
   const std::vector<std::uint16_t>& pending_qos2() const;
   // On a new network connection the QoS 1 quota starts again (nothing is unacknowledged);

@@ -62,6 +62,10 @@ class OutboundInflight {
   // (PUBLISH with DUP for Awaiting{Puback,Pubrec}, PUBREL for AwaitingPubcomp).
   const std::vector<Entry>& entries() const;
   const Entry* find(std::uint16_t id) const;
+  Entry* find(std::uint16_t id);
+  // Puts back an entry recovered from the store after a restart, with its packet id and state
+  // (called before anything else is sent). False if the id is already in use.
+  bool restore(std::uint16_t id, OutboundState state, Item item);
   void clear();
 
  private:

@@ -70,6 +70,21 @@ const typename OutboundInflight<Item>::Entry* OutboundInflight<Item>::find(std::
 }
 
 template <class Item>
+typename OutboundInflight<Item>::Entry* OutboundInflight<Item>::find(std::uint16_t id) {
+  return const_cast<Entry*>(std::as_const(*this).find(id));
+}
+
+template <class Item>
+bool OutboundInflight<Item>::restore(std::uint16_t id, OutboundState state, Item item) {
+  if (id == 0 || find(id) != nullptr) return false;
+  // Restored entries may exceed the receive maximum: they were in flight when the broker
+  // stopped and are retransmitted as acknowledgements free the window (see Session::attach).
+  entries_.push_back(Entry{id, state, std::move(item)});
+  next_id_ = static_cast<std::uint16_t>(id == 65535 ? 1 : id + 1);
+  return true;
+}
+
+template <class Item>
 AckOutcome OutboundInflight<Item>::on_puback(std::uint16_t id, Item* out) {
   auto it = std::find_if(entries_.begin(), entries_.end(),
                          [id](const Entry& e) { return e.packet_id == id; });

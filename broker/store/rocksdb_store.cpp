@@ -19,6 +19,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -184,6 +185,15 @@ struct RocksStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // all open, incl. default and unknown ones
   rocksdb::ColumnFamilyHandle* cf[kCfCount] = {};
+  // How the database was opened, to open it again after a write error (reopen()).
+  rocksdb::DBOptions db_opts;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  // `db` and the handles are replaced only by reopen(), on the writer thread, under a unique
+  // lock; every other thread reads through them under a shared lock. The writer thread itself
+  // needs no lock to use them.
+  std::shared_mutex db_mu;
+  std::chrono::steady_clock::time_point last_reopen{};
+  rocksdb::Status reopen_status;  // why the last reopen failed
 
   struct Job {
     WriteBatch batch;
@@ -228,12 +238,48 @@ struct RocksStore::Impl {
     if (writer.joinable()) writer.join();
     std::lock_guard lk(mu);
     closed = true;
-    if (db) {
-      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-      handles.clear();
-      db->Close();
-      db.reset();
-    }
+    std::unique_lock dblk(db_mu);
+    close_db();
+  }
+
+  void close_db() {
+    if (!db) return;
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    handles.clear();
+    for (auto*& c : cf) c = nullptr;
+    db->Close();
+    db.reset();
+  }
+
+  rocksdb::Status open_db() {
+    rocksdb::DB* raw = nullptr;
+    auto s = rocksdb::DB::Open(db_opts, path(), descriptors, &handles, &raw);
+    if (!s.ok()) return s;
+    db.reset(raw);
+    for (std::size_t c = 0; c < kCfCount; ++c) cf[c] = handles[c + 1];
+    return s;
+  }
+
+  // Writer thread, after a failed write. RocksDB keeps an instance read-only after a failed
+  // WAL append (the error is fatal to it, Resume() cannot clear it), so the way back is to
+  // close and open the database again: that replays the WAL up to its last complete record,
+  // flushes it to SST files and starts a new WAL. Tried at most once a second; while it fails
+  // (the disk is still full) every write fails and no one is acknowledged.
+  void reopen() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_reopen < std::chrono::seconds(1)) return;
+    last_reopen = now;
+    // A sweep or a stats/checkpoint call is reading: try again at the next write.
+    std::unique_lock lk(db_mu, std::try_to_lock);
+    if (!lk.owns_lock()) return;
+    close_db();
+    reopen_status = open_db();
+    if (!reopen_status.ok()) close_db();
+  }
+
+  rocksdb::Status closed_after_error() const {
+    return rocksdb::Status::IOError("the database could not be reopened after a write error",
+                                    reopen_status.ToString());
   }
 
   void run() {
@@ -254,6 +300,8 @@ struct RocksStore::Impl {
           ++i;
           continue;
         }
+        // Before the batch is built: it names the column families by their handles.
+        if (last_write_failed) reopen();
         // Group commit: every batch queued while the previous write ran goes into this one.
         rocksdb::WriteBatch wb;
         std::uint64_t max_id = 0;
@@ -358,10 +406,7 @@ struct RocksStore::Impl {
       std::lock_guard lk(commit_mu);
       if (tracking)
         for (std::size_t k = from; k < to; ++k) track(jobs[k].batch);
-      // A failed write puts RocksDB into a background-error state; try to leave it (e.g. after
-      // disk space was freed) before failing every later write as well.
-      if (last_write_failed) db->Resume();
-      s = db->Write(wo, &wb);
+      s = db ? db->Write(wo, &wb) : closed_after_error();
     }
     writes.fetch_add(1, std::memory_order_relaxed);
     if (!s.ok()) {
@@ -379,6 +424,17 @@ struct RocksStore::Impl {
   // Runs on the writer thread, between two group commits: nothing is committed between the
   // filtering below and the write, so a record touched since the sweep's snapshot is spared.
   void apply_purge(PurgePlan& plan) {
+    if (last_write_failed) reopen();
+    if (!db) {
+      plan.status = Status::failure(prefix(path()) + "purge not applied: " +
+                                    one_line(closed_after_error().ToString()));
+      std::lock_guard lk(commit_mu);
+      tracking = false;
+      touched_clients.clear();
+      touched_topics.clear();
+      touched_messages.clear();
+      return;
+    }
     rocksdb::WriteBatch wb;
     std::uint64_t n = 0;
     std::lock_guard lk(commit_mu);
@@ -409,7 +465,6 @@ struct RocksStore::Impl {
     if (n == 0) return;
     rocksdb::WriteOptions wo;
     wo.sync = options.durability == Durability::Sync;
-    if (last_write_failed) db->Resume();
     auto s = db->Write(wo, &wb);
     writes.fetch_add(1, std::memory_order_relaxed);
     if (!s.ok()) {
@@ -605,6 +660,11 @@ struct RocksStore::Impl {
         return 0;
       }
     }
+    std::shared_lock dblk(db_mu);
+    if (!db) {
+      if (out) out->status = Status::failure(prefix(path()) + "unavailable since a write error");
+      return 0;
+    }
     const rocksdb::Snapshot* snap;
     {
       std::lock_guard lk(commit_mu);
@@ -628,6 +688,7 @@ struct RocksStore::Impl {
     Status st = scan_rest(snap, now, out, plan, undecodable, purged_expired, max_id);
     Status rst = retained_scan.get();
     db->ReleaseSnapshot(snap);
+    dblk.unlock();  // the writer thread applies the plan (and may reopen meanwhile)
     undecodable += retained_undecodable;
     purged_expired += plan.retained.size();
     max_id = std::max(max_id, retained_max_id);
@@ -662,14 +723,18 @@ struct RocksStore::Impl {
       out->status = st.ok ? plan.status : st;
       std::uint64_t meta_next = 0;
       std::string v;
-      if (db->Get(rocksdb::ReadOptions(), cf[kMeta], kNextMessageIdKey, &v).ok() && v.size() == 8)
+      dblk.lock();
+      if (db && db->Get(rocksdb::ReadOptions(), cf[kMeta], kNextMessageIdKey, &v).ok() &&
+          v.size() == 8)
         meta_next = read_u64(v);
+      dblk.unlock();
       out->next_message_id = std::max({meta_next, max_id + 1, std::uint64_t{1}});
     }
     return plan.applied;
   }
 
-  std::uint64_t count(std::size_t c) {
+  std::uint64_t count(std::size_t c) {  // db_mu held shared
+    if (!db) return 0;
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf[c]));
@@ -714,6 +779,7 @@ Stats RocksStore::stats() {
     std::lock_guard lk(impl_->mu);
     if (impl_->stopping) return s;
   }
+  std::shared_lock dblk(impl_->db_mu);
   s.retained = impl_->count(kRetained);
   s.sessions = impl_->count(kSessions);
   s.queue_entries = impl_->count(kQueue);
@@ -732,6 +798,10 @@ Status RocksStore::checkpoint(const std::string& directory) {
     if (impl_->stopping)
       return Status::failure("checkpoint of store at '" + impl_->path() + "': store is closed");
   }
+  std::shared_lock dblk(impl_->db_mu);
+  if (!impl_->db)
+    return Status::failure("checkpoint of store at '" + impl_->path() +
+                           "': unavailable since a write error");
   rocksdb::Checkpoint* raw = nullptr;
   auto s = rocksdb::Checkpoint::Create(impl_->db.get(), &raw);
   std::unique_ptr<rocksdb::Checkpoint> cp(raw);
@@ -835,6 +905,9 @@ OpenResult RocksStore::open(const StoreOptions& options) {
     fs::create_directories(path, ec);
     if (ec) return fail("unreadable: cannot create the directory (" + ec.message() + ")");
   }
+  impl->db_opts = dbo;
+  impl->db_opts.create_if_missing = false;  // a reopen must find the database it left
+  impl->descriptors = descriptors;
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(dbo, path, descriptors, &impl->handles, &raw);
   if (!s.ok()) return fail(open_cause(s));
