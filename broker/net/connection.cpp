@@ -410,6 +410,7 @@ void Connection::on_session_ready(core::SessionPtr session, bool present, std::u
                               {"protocol", version_name(version_)},
                               {"clean_start", c.clean_start},
                               {"keep_alive", c.keep_alive},
+                              {"session_expiry", session_expiry_},
                               {"session_present", present}});
   session_->attach(*this, c, session_expiry_);
   pending_connect_.reset();

@@ -85,6 +85,10 @@ void Server::open_store() {
   if (!recovered.status.ok) throw std::runtime_error(recovered.status.message);
   const std::size_t retained = recovered.retained.size();
   const std::size_t sessions = recovered.sessions.size();
+  const std::size_t queued = recovered.queue.size();
+  const std::size_t inbound_qos2 = recovered.inbound_qos2.size();
+  const std::uint64_t purged = recovered.purged_expired;
+  const std::uint64_t undecodable = recovered.undecodable;
   broker_.restore(std::move(recovered), now_unix);
   broker_.attach_store(store_.get());
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -95,6 +99,10 @@ void Server::open_store() {
                                     {"durability", config_.durability},
                                     {"retained", retained},
                                     {"sessions", sessions},
+                                    {"queued", queued},
+                                    {"inbound_qos2", inbound_qos2},
+                                    {"purged", purged},
+                                    {"undecodable", undecodable},
                                     {"ms", ms}});
   }
 }

@@ -13,25 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-class Durability : public BrokerTest {
- protected:
-  void SetUp() override {
-    BrokerTest::SetUp();
-    if (is_mosquitto()) GTEST_SKIP() << "exercises Accord's RocksDB store";
-    std::string tmpl = (fs::temp_directory_path() / "accord-data-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    data_dir_ = tmpl + "/data";
-  }
-  void TearDown() override {
-    BrokerTest::TearDown();
-    std::error_code ec;
-    if (!data_dir_.empty()) fs::remove_all(fs::path(data_dir_).parent_path(), ec);
-  }
-  BrokerProcess& start_durable() {
-    return start_broker(BrokerOptions{{{"store.durability", "sync"}, {"store.data_dir", data_dir_}}});
-  }
-  std::string data_dir_;
-};
+using Durability = DurableBrokerTest;
 
 TEST_F(Durability, RetainedAndPersistentSessionsSurviveKill9AndCleanRestart) {
   start_durable();

@@ -1,5 +1,6 @@
 #include "test_support.hpp"
 
+#include <filesystem>
 #include <fstream>
 
 #include <fcntl.h>
@@ -23,6 +24,27 @@ using namespace std::chrono_literals;
 void BrokerTest::TearDown() {
   if (broker_ && HasFailure()) broker_->dump_log(std::cerr);
   broker_.reset();
+}
+
+void DurableBrokerTest::SetUp() {
+  BrokerTest::SetUp();
+  if (is_mosquitto()) GTEST_SKIP() << "exercises Accord's RocksDB store";
+  std::string tmpl = (std::filesystem::temp_directory_path() / "accord-data-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  data_dir_ = tmpl + "/data";
+}
+
+void DurableBrokerTest::TearDown() {
+  BrokerTest::TearDown();
+  std::error_code ec;
+  if (!data_dir_.empty()) std::filesystem::remove_all(std::filesystem::path(data_dir_).parent_path(), ec);
+}
+
+BrokerProcess& DurableBrokerTest::start_durable(
+    const std::string& durability, std::vector<std::pair<std::string, std::string>> extra) {
+  BrokerOptions o{{{"store.durability", durability}, {"store.data_dir", data_dir_}}};
+  for (auto& kv : extra) o.settings.push_back(std::move(kv));
+  return start_broker(std::move(o));
 }
 
 BrokerProcess& BrokerTest::broker() {

@@ -50,6 +50,18 @@ class BrokerTest : public ::testing::Test {
   std::unique_ptr<BrokerProcess> broker_;
 };
 
+// A BrokerTest whose broker keeps its state in a RocksDB directory of its own (removed after the
+// test), for tests of Accord's durable store; skipped under Mosquitto.
+class DurableBrokerTest : public BrokerTest {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  // Starts the broker on data_dir_ with store.durability `durability` plus `extra` settings.
+  BrokerProcess& start_durable(const std::string& durability = "sync",
+                               std::vector<std::pair<std::string, std::string>> extra = {});
+  std::string data_dir_;
+};
+
 // Starts the test's broker with Accord settings; skips under Mosquitto when it has no equivalent.
 #define ACCORD_START_BROKER_WITH(...)                                                          \
   do {                                                                                          \
