@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libboost1.81-all-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
+  libboost1.81-all-dev libboost-json1.81-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
   librocksdb-dev libprotobuf-dev protobuf-compiler
   libpaho-mqtt-dev libpaho-mqttpp-dev

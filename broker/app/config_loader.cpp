@@ -143,6 +143,9 @@ const std::vector<Key>& keys() {
                            "RocksDB data directory (retained messages, persistent sessions)"));
     t.push_back(string_key("store", "durability", &Config::durability, {"memory", "async", "sync"},
                            "memory (nothing on disk), async (no fsync per write) or sync (fsync before acknowledging)"));
+    // [admin]
+    t.push_back(string_key("admin", "listen", &Config::admin_listen, {},
+                           "admin HTTP API address ADDR:PORT (port 0: any free port); empty: off"));
     // [log]
     t.push_back(string_key("log", "level", &Config::log_level,
                            {"trace", "debug", "info", "warn", "error", "off"},
@@ -609,6 +612,11 @@ std::optional<std::string> apply_setting(Config& config, std::string_view key, s
 
 std::optional<std::string> validate(const Config& config) {
   if (config.listeners.empty()) return "listeners: at least one listener is required";
+  if (!config.admin_listen.empty()) {
+    std::string problem;
+    if (!parse_listen(config.admin_listen, &problem))
+      return fmt::format("admin.listen = {}: {}", config.admin_listen, problem);
+  }
   for (std::size_t i = 0; i < config.listeners.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       const auto& a = config.listeners[i];

@@ -57,8 +57,14 @@ struct Config {
   // to the working directory.
   std::string data_dir = "accord-data";
   // memory: nothing on disk; async: written to RocksDB's log without fsync per write;
-  // sync: acknowledged only after the write is fsynced (docs/durability.md).
-  std::string durability = "memory";
+  // sync: acknowledged only after the write is fsynced (docs/durability.md). Sync by default:
+  // an acknowledgement should mean what it says unless the operator chose otherwise.
+  std::string durability = "sync";
+
+  // [admin]
+  // The admin HTTP API (ADDR:PORT; port 0: any free port, written to the port file; empty: off).
+  // No authentication yet: keep it on loopback.
+  std::string admin_listen = "127.0.0.1:8081";
 
   // [log]
   std::string log_level = "info";   // trace, debug, info, warn, error, off

@@ -72,6 +72,7 @@ void Server::post(unsigned thread, std::function<void()> fn) {
 }
 
 void Server::open_store() {
+  if (store_) return;
   const auto durability = store::parse_durability(config_.durability);
   if (!durability) throw std::runtime_error("store.durability: unknown mode '" + config_.durability + "'");
   const auto started = std::chrono::steady_clock::now();
@@ -91,6 +92,7 @@ void Server::open_store() {
   const std::uint64_t undecodable = recovered.undecodable;
   broker_.restore(std::move(recovered), now_unix);
   broker_.attach_store(store_.get());
+  store_ptr_.store(store_.get(), std::memory_order_release);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
@@ -154,6 +156,7 @@ void Server::write_port_file() const {
       auto ep = a->local_endpoint();
       out << ep.address().to_string() << ' ' << ep.port() << '\n';
     }
+    for (const auto& line : extra_port_lines_) out << line << '\n';
   }
   if (std::rename(tmp.c_str(), config_.port_file.c_str()) != 0) {
     throw std::runtime_error("cannot write port file '" + config_.port_file + "'");

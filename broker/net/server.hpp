@@ -47,9 +47,14 @@ class Server final : public core::Executor {
   Server& operator=(const Server&) = delete;
 
   // Opens the data directory and restores what it holds (throws std::runtime_error naming the
-  // path and the cause), binds every listener (throws naming the address) and writes the port
-  // file.
+  // path and the cause). Done by start() if not called before.
+  void open_store();
+  // Binds every listener (throws naming the address) and writes the port file.
   void start();
+  // An extra "address port kind" line for the port file (e.g. the admin API), before start().
+  void add_port_file_line(std::string line) { extra_port_lines_.push_back(std::move(line)); }
+  // The open store (memory or RocksDB), nullptr before open_store(). Any thread.
+  store::Store* store() const { return store_ptr_.load(std::memory_order_acquire); }
   // Runs the I/O threads and the control loop on the calling thread until stop() completes.
   void run();
   // Graceful stop: no new connections, MQTT 5 clients get DISCONNECT 0x8B, writes get up to
@@ -69,12 +74,13 @@ class Server final : public core::Executor {
   void schedule_sweep(IoThread& thread);
   void schedule_tick();
   void write_port_file() const;
-  void open_store();
   void wait_for_drain();
 
   const Config config_;
   core::Metrics metrics_;
   std::unique_ptr<store::Store> store_;  // before broker_: the broker writes to it until it dies
+  std::atomic<store::Store*> store_ptr_{nullptr};  // store_, published to other threads
+  std::vector<std::string> extra_port_lines_;
   std::vector<std::unique_ptr<IoThread>> threads_;
   core::Broker broker_;
   boost::asio::io_context control_{1};

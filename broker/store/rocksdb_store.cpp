@@ -852,8 +852,8 @@ OpenResult RocksStore::open(const StoreOptions& options) {
           example + "')");
     }
   }
-  if (fresh && !options.create_if_missing)
-    return fail("no database here and create_if_missing is off");
+  if (fresh && (!options.create_if_missing || options.read_only))
+    return fail("no database here");
 
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -909,7 +909,9 @@ OpenResult RocksStore::open(const StoreOptions& options) {
   impl->db_opts.create_if_missing = false;  // a reopen must find the database it left
   impl->descriptors = descriptors;
   rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(dbo, path, descriptors, &impl->handles, &raw);
+  auto s = options.read_only
+               ? rocksdb::DB::OpenForReadOnly(dbo, path, descriptors, &impl->handles, &raw)
+               : rocksdb::DB::Open(dbo, path, descriptors, &impl->handles, &raw);
   if (!s.ok()) return fail(open_cause(s));
   impl->db.reset(raw);
   for (std::size_t c = 0; c < kCfCount; ++c) impl->cf[c] = impl->handles[c + 1];
@@ -926,6 +928,8 @@ OpenResult RocksStore::open(const StoreOptions& options) {
       return fail("written by a newer Accord (store format " + std::to_string(info.format_version) +
                   ", created by '" + info.created_by + "'); this build reads formats up to " +
                   std::to_string(kFormatVersion));
+  } else if (s.IsNotFound() && options.read_only) {
+    return fail("not an Accord database: no format marker in column family 'meta'");
   } else if (s.IsNotFound()) {
     // No marker: a database we just created, or one whose creation stopped before the marker
     // was written. Both are empty; anything with data in it is refused.

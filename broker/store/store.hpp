@@ -186,6 +186,9 @@ struct StoreOptions {
   std::string path;  // data directory
   Durability durability = Durability::Sync;
   bool create_if_missing = true;  // an empty or absent directory becomes a new database
+  // Inspection only (accordctl store inspect --data-dir): nothing is written, not even the LOCK,
+  // so a database in use by a running broker or a backup can be read. Writes fail.
+  bool read_only = false;
   // Test only: the rocksdb::Env (and through it the FileSystem) the database uses, e.g. one that
   // fails writes on demand. Not owned; must outlive the store. nullptr: the default Env.
   rocksdb::Env* env = nullptr;

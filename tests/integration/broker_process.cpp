@@ -147,6 +147,14 @@ bool BrokerProcess::wait_port_file(std::chrono::steady_clock::time_point deadlin
       unsigned port = 0;
       if (ls >> host >> port && port > 0 && port < 65536) {
         port_ = std::uint16_t(port);
+        // Further lines: "address port kind", e.g. the admin API.
+        while (std::getline(in, line)) {
+          std::istringstream extra(line);
+          std::string kind;
+          unsigned p = 0;
+          if (extra >> host >> p >> kind && kind == "admin" && p > 0 && p < 65536)
+            admin_port_ = std::uint16_t(p);
+        }
         return wait_accepting(deadline);
       }
     }
@@ -193,6 +201,14 @@ void BrokerProcess::start(std::chrono::milliseconds timeout) {
     std::string listen = "127.0.0.1:" + std::to_string(port_);  // 0 on first start
     std::vector<std::string> argv = {bin, "--listen", listen, "--port-file", dir_ + "/port",
                                      "--log-level", "debug"};
+    // The admin API on a free port (the default 8081 would clash between parallel tests); a
+    // restart keeps it, like the MQTT port.
+    argv.push_back("--set");
+    argv.push_back("admin.listen=127.0.0.1:" + std::to_string(admin_port_));
+    // The store in the instance's own directory (tests that care set store.data_dir themselves:
+    // later settings win).
+    argv.push_back("--set");
+    argv.push_back("store.data_dir=" + dir_ + "/data");
     for (const auto& [k, v] : options_.settings) {
       argv.push_back("--set");
       argv.push_back(k + "=" + v);

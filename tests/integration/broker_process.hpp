@@ -56,6 +56,8 @@ class BrokerProcess {
   bool running();
   pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }
+  // Accord's admin HTTP API (0 under Mosquitto).
+  std::uint16_t admin_port() const { return admin_port_; }
   std::string host() const { return "127.0.0.1"; }
   std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   BrokerKind kind() const { return kind_; }
@@ -75,6 +77,7 @@ class BrokerProcess {
   std::string dir_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
 };
 
 // The accord binary under test: $ACCORD_BIN, else the one this build made.

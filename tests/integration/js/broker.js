@@ -59,7 +59,9 @@ async function startBroker (settings = {}) {
   if (kind === 'accord') {
     const bin = process.env.ACCORD_BIN
     if (!bin || !fs.existsSync(bin)) throw new Error(`ACCORD_BIN not set or missing: '${bin}'`)
-    const args = ['--listen', '127.0.0.1:0', '--port-file', path.join(dir, 'port'), '--log-level', 'debug']
+    // The admin API on a free port: the default 8081 would clash between parallel tests.
+    const args = ['--listen', '127.0.0.1:0', '--port-file', path.join(dir, 'port'), '--log-level', 'debug',
+      '--set', 'admin.listen=127.0.0.1:0', '--set', `store.data_dir=${path.join(dir, 'data')}`]
     for (const [k, v] of Object.entries(settings)) args.push('--set', `${k}=${v}`)
     child = spawnLogged(bin, args)
     while (Date.now() < deadline && !exited) {
