@@ -10,16 +10,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::uint64_t directory_bytes(const fs::path& dir) {
-  std::uint64_t total = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code ec2;
-    if (it->is_regular_file(ec2)) total += it->file_size(ec2);
-  }
-  return total;
-}
 
 http::Response unavailable() {
   return http::error_response(503, 50301, "the store is not open yet (the broker is starting)");
@@ -72,7 +62,7 @@ void add_store_routes(http::Router& router, std::function<store::Store*()> store
     if (!st.ok) return http::error_response(500, 50002, st.message);
     boost::json::object body;
     body["directory"] = directory;
-    body["bytes"] = directory_bytes(directory);
+    body["bytes"] = store::directory_bytes(directory);
     body["ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - started)
                      .count();

@@ -139,7 +139,9 @@ rocksdb::ColumnFamilyOptions cf_options(std::size_t cf,
   return c;
 }
 
-std::uint64_t dir_bytes(const std::string& path) {
+}  // namespace
+
+std::uint64_t directory_bytes(const std::string& path) {
   std::uint64_t total = 0;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(path, ec);
@@ -149,6 +151,8 @@ std::uint64_t dir_bytes(const std::string& path) {
   }
   return total;
 }
+
+namespace {
 
 // RocksDB keeps the options of every column family in OPTIONS-* files next to the MANIFEST: if
 // one names Accord's `meta` family, the directory was an Accord database whatever the MANIFEST
@@ -785,7 +789,7 @@ Stats RocksStore::stats() {
   s.queue_entries = impl_->count(kQueue);
   s.messages = impl_->count(kMessages);
   s.inbound_qos2 = impl_->count(kInboundQos2);
-  s.bytes_on_disk = dir_bytes(impl_->path());
+  s.bytes_on_disk = directory_bytes(impl_->path());
   s.batches = impl_->batches.load();
   s.writes = impl_->writes.load();
   s.failed_writes = impl_->failed_writes.load();

@@ -202,4 +202,7 @@ struct OpenResult {
 };
 OpenResult open_store(const StoreOptions& options);
 
+// Bytes of the regular files below `path` (a data directory or a checkpoint); 0 if unreadable.
+std::uint64_t directory_bytes(const std::string& path);
+
 }  // namespace accord::store
