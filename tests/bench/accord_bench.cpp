@@ -1,8 +1,9 @@
 // accord_bench: a lean MQTT 3.1.1 load generator for comparing Accord with Mosquitto.
 //
 // One io_context thread, its own minimal MQTT encoding (CONNECT, SUBSCRIBE, PUBLISH QoS 0/1,
-// PUBACK, PINGREQ), batched writes (double-buffered per connection) and large read buffers, so the
-// generator stays cheap on a machine whose cores it shares with the broker under test.
+// PUBACK, PINGREQ, DISCONNECT), batched writes (double-buffered per connection) and large read
+// buffers, so the generator stays cheap on a machine whose cores it shares with the broker under
+// test.
 //
 // Scenarios (see docs/benchmarks.md):
 //   p2p     N publisher/subscriber pairs, each pair on its own topic          (default N = 4)
@@ -16,6 +17,12 @@
 //          but not yet seen by the subscribers; the generator owns both ends). Alternatives:
 //          --rate R (open loop, R msgs/s in total over all publishers) or --e2e-window 0 with no
 //          rate (full blast, bounded only by TCP backpressure). Broker-side drops are reported.
+//
+// Sessions: clean (MQTT 3.1.1 clean session 1) by default. --clean-session 0 makes every client a
+// persistent session (3.1.1: it never expires), so a durable broker must store each QoS 1 message
+// for its subscribers before acknowledging it. Client ids are <prefix>{p,s,i}<index>, prefix
+// --client-id-prefix (default ab<pid>); with a fixed prefix, --reset-sessions first discards what
+// an earlier run left under the same ids (CONNECT clean session 1, DISCONNECT).
 //
 // Output: one JSON line on stdout per run. Diagnostics go to stderr.
 #include <boost/asio.hpp>
@@ -74,6 +81,9 @@ struct Options {
   double connect_timeout = 120.0;
   double stall_ms = 250.0;   // QoS 0 e2e: write off in-flight messages after this long w/o progress
   std::string topic_prefix;  // default: "ab<pid>"
+  bool clean_session = true;  // false: persistent sessions (3.1.1 clean session 0)
+  std::string client_id_prefix;  // default: "ab<pid>"
+  bool reset_sessions = false;   // discard sessions left under the same ids before connecting
   bool verbose = false;
 };
 
@@ -100,6 +110,11 @@ struct Options {
                "  --connect-concurrency N  parallel connection attempts (default 200)\n"
                "  --connect-timeout S    give up if setup takes longer (default 120)\n"
                "  --topic-prefix P       topic prefix (default ab<pid>)\n"
+               "  --clean-session 0|1    MQTT 3.1.1 clean session flag of all clients (default 1;\n"
+               "                         0: persistent sessions)\n"
+               "  --client-id-prefix P   client ids are P{p,s,i}<index> (default ab<pid>)\n"
+               "  --reset-sessions       first discard any session left under the same ids\n"
+               "                         (CONNECT clean session 1 + DISCONNECT per client)\n"
                "  -v                     progress on stderr\n");
   std::exit(code);
 }
@@ -136,6 +151,9 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--connect-timeout") o.connect_timeout = std::stod(next());
     else if (a == "--stall-ms") o.stall_ms = std::stod(next());
     else if (a == "--topic-prefix") o.topic_prefix = next();
+    else if (a == "--clean-session") o.clean_session = std::stoi(next()) != 0;
+    else if (a == "--client-id-prefix") o.client_id_prefix = next();
+    else if (a == "--reset-sessions") o.reset_sessions = true;
     else if (a == "-v" || a == "--verbose") o.verbose = true;
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
@@ -160,6 +178,7 @@ Options parse_args(int argc, char** argv) {
   if (o.e2e_window < 0) o.e2e_window = o.rate <= 0 ? o.window : 0;
   if (o.keepalive < 0) o.keepalive = o.scenario == "idle" ? 0 : 60;
   if (o.topic_prefix.empty()) o.topic_prefix = "ab" + std::to_string(::getpid());
+  if (o.client_id_prefix.empty()) o.client_id_prefix = "ab" + std::to_string(::getpid());
   o.connect_concurrency = std::max(1, o.connect_concurrency);
   return o;
 }
@@ -295,13 +314,14 @@ void put_str(std::vector<uint8_t>& out, std::string_view s) {
   out.insert(out.end(), s.begin(), s.end());
 }
 
-void encode_connect(std::vector<uint8_t>& out, std::string_view client_id, uint16_t keepalive) {
+void encode_connect(std::vector<uint8_t>& out, std::string_view client_id, uint16_t keepalive,
+                    bool clean_session) {
   const size_t rem = 10 + 2 + client_id.size();
   out.push_back(0x10);
   put_varint(out, rem);
   put_str(out, "MQTT");
-  out.push_back(4);     // protocol level 3.1.1
-  out.push_back(0x02);  // clean session
+  out.push_back(4);                         // protocol level 3.1.1
+  out.push_back(clean_session ? 0x02 : 0);  // connect flags: clean session or persistent
   put_u16(out, keepalive);
   put_str(out, client_id);
 }
@@ -364,6 +384,7 @@ class Conn {
   friend class Bench;
   void start_read();
   void on_read(const boost::system::error_code& ec, size_t n);
+  void finish_reset();
   bool handle_packet(uint8_t h, const uint8_t* p, size_t len, uint64_t t);
   void fail(const boost::system::error_code& ec, const char* what);
 
@@ -378,6 +399,9 @@ class Conn {
   bool writing_ = false;
   bool dead_ = false;
   bool ready_ = false;
+  tcp::endpoint ep_;
+  bool resetting_ = false;   // --reset-sessions: CONNECT clean 1 + DISCONNECT sent, awaiting EOF
+  bool reset_done_ = false;
 };
 
 class Bench {
@@ -392,6 +416,7 @@ class Bench {
   void on_connack(Conn& c);
   void on_suback(Conn& c, bool ok);
   void on_puback(Conn& c);
+  void on_session_present() { ++sessions_resumed_; }
   void on_delivery(Conn& sub, uint32_t pub, uint32_t seq, uint64_t ts, uint64_t now);
   void after_read(Conn& c);
   void after_write(Conn& c);
@@ -457,6 +482,7 @@ class Bench {
   uint64_t lost_est_ = 0;
   uint64_t errors_ = 0;
   uint64_t short_payloads_ = 0;
+  uint64_t sessions_resumed_ = 0;    // CONNACKs with session present (clean session 0 only)
   uint64_t seq_missing_ = 0;         // gaps in a publisher's sequence at a subscriber
   uint64_t seq_dup_or_reorder_ = 0;  // sequence numbers seen again or out of order
   Histogram hist_;
@@ -478,6 +504,7 @@ class Bench {
 // Conn
 
 void Conn::start_connect(const tcp::endpoint& ep) {
+  ep_ = ep;
   sock_.async_connect(ep, [this](const boost::system::error_code& ec) {
     if (ec) {
       fail(ec, "connect");
@@ -485,13 +512,37 @@ void Conn::start_connect(const tcp::endpoint& ep) {
     }
     boost::system::error_code ig;
     sock_.set_option(tcp::no_delay(true), ig);
-    std::string id = "ab" + std::to_string(::getpid()) +
+    const Options& o = bench_.opt();
+    std::string id = o.client_id_prefix +
                      (role_ == Role::Pub ? "p" : role_ == Role::Sub ? "s" : "i") +
                      std::to_string(idx_);
-    encode_connect(out_, id, static_cast<uint16_t>(bench_.opt().keepalive));
+    const auto keepalive = static_cast<uint16_t>(o.keepalive);
+    resetting_ = o.reset_sessions && !o.clean_session && !reset_done_;
+    if (resetting_) {
+      // A clean-session CONNECT discards any session stored under this id (and its queued
+      // messages); the broker closes the connection after DISCONNECT, then on_read reconnects.
+      encode_connect(out_, id, keepalive, true);
+      out_.push_back(0xE0);
+      out_.push_back(0x00);
+    } else {
+      encode_connect(out_, id, keepalive, o.clean_session);
+    }
     flush();
     start_read();
   });
+}
+
+void Conn::finish_reset() {
+  resetting_ = false;
+  reset_done_ = true;
+  if (writing_) {  // cannot happen after the broker read our DISCONNECT; be safe anyway
+    fail(asio::error::broken_pipe, "session reset");
+    return;
+  }
+  close();
+  rfill_ = 0;
+  out_.clear();
+  start_connect(ep_);
 }
 
 void Conn::flush() {
@@ -520,6 +571,10 @@ void Conn::start_read() {
 }
 
 void Conn::on_read(const boost::system::error_code& ec, size_t n) {
+  if (ec && resetting_ && (ec == asio::error::eof || ec == asio::error::connection_reset)) {
+    finish_reset();
+    return;
+  }
   if (ec) {
     fail(ec, "read");
     return;
@@ -571,6 +626,7 @@ void Conn::on_read(const boost::system::error_code& ec, size_t n) {
 bool Conn::handle_packet(uint8_t h, const uint8_t* p, size_t len, uint64_t t) {
   switch (h >> 4) {
     case 2:  // CONNACK
+      if (resetting_) return true;  // the session-discarding connect; EOF follows
       if (len < 2 || p[1] != 0) {
         bench_.on_conn_failed(*this, "CONNACK refused rc=" + std::to_string(len >= 2 ? p[1] : -1));
         dead_ = true;
@@ -578,6 +634,7 @@ bool Conn::handle_packet(uint8_t h, const uint8_t* p, size_t len, uint64_t t) {
         return false;
       }
       connack = true;
+      if (p[0] & 0x01) bench_.on_session_present();
       if (role_ != Role::Sub) ready_ = true;
       bench_.on_connack(*this);
       return true;
@@ -852,7 +909,7 @@ void Bench::report_run() {
       "\"broker_cpu_us\":%llu,\"broker_cpu_us_per_msg\":%.4f,\"broker_cpu_util\":%.3f,"
       "\"broker_rss_kb\":%llu,\"gen_cpu_us\":%llu,\"gen_cpu_util\":%.3f,\"errors\":%llu,"
       "\"dead_conns\":%zu,\"seq_missing\":%llu,\"seq_dup_or_reorder\":%llu,"
-      "\"short_payloads\":%llu}\n",
+      "\"short_payloads\":%llu,\"clean_session\":%d,\"sessions_resumed\":%llu}\n",
       json_head().c_str(), secs, static_cast<unsigned long long>(win_sent_),
       static_cast<unsigned long long>(win_delivered_), expected,
       static_cast<double>(win_sent_) / secs, static_cast<double>(win_delivered_) / secs,
@@ -868,7 +925,8 @@ void Bench::report_run() {
       static_cast<double>(gcpu) / (secs * 1e6), static_cast<unsigned long long>(errors_), dead,
       static_cast<unsigned long long>(seq_missing_),
       static_cast<unsigned long long>(seq_dup_or_reorder_),
-      static_cast<unsigned long long>(short_payloads_));
+      static_cast<unsigned long long>(short_payloads_), opt_.clean_session ? 1 : 0,
+      static_cast<unsigned long long>(sessions_resumed_));
   std::fflush(stdout);
 }
 

@@ -7,22 +7,30 @@
 # median per metric and prints markdown tables with ratios to Mosquitto. Then measures resident
 # memory per idle connection on freshly started brokers. See docs/benchmarks.md.
 #
+# --durable: QoS 1 point-to-point with persistent sessions (MQTT 3.1.1 clean session 0, fixed
+# client ids, sessions reset before each run) against three brokers: Mosquitto (in memory, as
+# above), Accord with store.durability=sync and Accord with store.durability=async, each Accord on
+# a fresh data directory; one table with ratios to Mosquitto. No idle test.
+#
 # usage: tests/bench/run_compare.sh [--quick] [--reps N] [--duration S] [--warmup S]
 #          [--scenarios "p2p fanin fanout"] [--qos "0 1"] [--payload B] [--window W]
 #          [--idle-clients N] [--no-idle] [--no-load] [--mosquitto-only]
-#          [--mosquitto-nodelay on|off] [--out DIR]
+#          [--mosquitto-nodelay on|off] [--out DIR] [--durable] [--data-root DIR]
 # env:   ACCORD_BIN (default build/broker/accord; "mosquitto" = a second Mosquitto as the A side,
 #        a sanity check that should give ratios ~1.0), BENCH_BIN (default: build-bench or
 #        build/tests/bench accord_bench, built into build-bench if missing), MOSQUITTO_BIN,
-#        MOSQ_EXTRA_CONF (extra lines for the Mosquitto config).
+#        MOSQ_EXTRA_CONF (extra lines for the Mosquitto config), ACCORD_EXTRA_ARGS (extra accord
+#        arguments, e.g. "--set store.durability=memory"; --durable's settings come after them).
+#        --durable defaults: --scenarios p2p --qos 1 --no-idle; --data-root: parent of the Accord
+#        data directories (default: the script's temp dir; must be a real disk, not tmpfs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DURATION=10
 WARMUP=2
 REPS=3
-SCENARIOS="p2p fanin fanout"
-QOS_LIST="0 1"
+SCENARIOS=""
+QOS_LIST=""
 PAYLOAD=64
 WINDOW=64
 IDLE_CLIENTS=10000
@@ -31,11 +39,13 @@ DO_LOAD=1
 MOSQ_ONLY=0
 MOSQ_NODELAY=on
 OUT=""
+DURABLE=0
+DATA_ROOT=""
 ACCORD_BIN=${ACCORD_BIN:-$ROOT/build/broker/accord}
 MOSQUITTO_BIN=${MOSQUITTO_BIN:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
 PY=$(command -v /usr/bin/python3 || command -v python3)
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -53,11 +63,22 @@ while [[ $# -gt 0 ]]; do
     --mosquitto-only) MOSQ_ONLY=1 ;;
     --mosquitto-nodelay) MOSQ_NODELAY=$2; shift ;;
     --out) OUT=$2; shift ;;
+    --durable) DURABLE=1; DO_IDLE=0 ;;
+    --data-root) DATA_ROOT=$2; shift ;;
     -h|--help) usage 0 ;;
     *) echo "unknown option: $1" >&2; usage 2 ;;
   esac
   shift
 done
+
+if (( DURABLE )); then
+  : "${SCENARIOS:=p2p}" "${QOS_LIST:=1}"
+  # Persistent sessions under fixed ids; each run first discards what the previous one left.
+  BENCH_EXTRA=(--clean-session 0 --client-id-prefix accord-bench- --reset-sessions)
+else
+  : "${SCENARIOS:=p2p fanin fanout}" "${QOS_LIST:=0 1}"
+  BENCH_EXTRA=()
+fi
 
 log() { echo "[run_compare] $*" >&2; }
 
@@ -82,6 +103,12 @@ mkdir -p "$OUT"
 RESULTS=$OUT/results.jsonl
 : > "$RESULTS"
 PIDS=()
+DATA_DIRS=()
+[[ -n "$DATA_ROOT" ]] || DATA_ROOT=$TMP
+mkdir -p "$DATA_ROOT"
+if (( DURABLE )) && [[ "$(stat -f -c %T "$DATA_ROOT")" == tmpfs ]]; then
+  log "warning: $DATA_ROOT is tmpfs: fsync costs nothing there, durability=sync measures nothing"
+fi
 
 cleanup() {
   local pid
@@ -92,7 +119,7 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   done
-  rm -rf "$TMP"
+  rm -rf "$TMP" "${DATA_DIRS[@]}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -147,10 +174,13 @@ start_mosquitto() {
   wait_listen "$port" "$BROKER_PID" || { log "$name failed to start:"; cat "$OUT/$name.log" >&2; exit 1; }
 }
 
-start_accord() {
+start_accord() {  # name [extra accord arguments...]
   local name=$1 pf=$TMP/$1.port line
+  shift
   rm -f "$pf"
-  "$ACCORD_BIN" --listen 127.0.0.1:0 --port-file "$pf" --log-level warn > "$OUT/$name.log" 2>&1 &
+  # shellcheck disable=SC2086  # ACCORD_EXTRA_ARGS is a list of words
+  "$ACCORD_BIN" --listen 127.0.0.1:0 --port-file "$pf" --log-level warn \
+      ${ACCORD_EXTRA_ARGS:-} "$@" > "$OUT/$name.log" 2>&1 &
   BROKER_PID=$!
   PIDS+=("$BROKER_PID")
   for _ in $(seq 200); do
@@ -174,19 +204,38 @@ stop_broker() {  # pid
   kill -9 "$1" 2>/dev/null || true
 }
 
-# Side A is the broker under test (Accord, or a second Mosquitto for the sanity check).
+# Side A is the broker under test (Accord, or a second Mosquitto for the sanity check); B is the
+# reference. BROKERS lists every broker of this run, reference last.
 if [[ "$ACCORD_BIN" == mosquitto ]]; then
   A_LABEL=mosquitto-b
 else
   A_LABEL=accord
 fi
 B_LABEL=mosquitto
+if (( MOSQ_ONLY )); then
+  BROKERS=("$B_LABEL")
+elif (( DURABLE )) && [[ "$A_LABEL" == accord ]]; then
+  BROKERS=(accord-sync accord-async "$B_LABEL")
+else
+  BROKERS=("$A_LABEL" "$B_LABEL")
+fi
 
-start_a() {
-  if [[ "$A_LABEL" == accord ]]; then start_accord accord; else start_mosquitto "$A_LABEL"; fi
-  A_PID=$BROKER_PID; A_PORT=$BROKER_PORT
+declare -A PID_OF PORT_OF
+start_broker() {  # label -> PID_OF[label], PORT_OF[label]
+  case "$1" in
+    accord|accord-sync|accord-async)
+      # A fresh, empty data directory on every start (never ./accord-data), and the admin API on
+      # a free port instead of 8081 (--durable runs two Accords at once). "accord" keeps the
+      # broker's default durability.
+      DATA_DIRS+=("$(mktemp -d "$DATA_ROOT/$1-data.XXXXXX")")
+      local args=(--set "store.data_dir=${DATA_DIRS[-1]}" --set admin.listen=127.0.0.1:0)
+      [[ "$1" == accord-* ]] && args+=(--set "store.durability=${1#accord-}")
+      start_accord "$1" "${args[@]}" ;;
+    *) start_mosquitto "$1" ;;
+  esac
+  PID_OF[$1]=$BROKER_PID
+  PORT_OF[$1]=$BROKER_PORT
 }
-start_b() { start_mosquitto mosquitto; B_PID=$BROKER_PID; B_PORT=$BROKER_PORT; }
 
 if (( ! MOSQ_ONLY )) && [[ "$A_LABEL" == accord && ! -x "$ACCORD_BIN" ]]; then
   log "accord binary not found at $ACCORD_BIN"
@@ -204,7 +253,7 @@ run_one() {  # label pid port scenario qos
   line=$(timeout --kill-after=5 $(( ${WARMUP%.*} + ${DURATION%.*} + 90 )) "$BENCH_BIN" \
       --port "$port" --scenario "$scen" --qos "$qos" --duration "$DURATION" --warmup "$WARMUP" \
       --payload "$PAYLOAD" --window "$WINDOW" --broker-pid "$pid" --label "$label" \
-      2>>"$OUT/bench.stderr" | tail -n 1) || true
+      "${BENCH_EXTRA[@]}" 2>>"$OUT/bench.stderr" | tail -n 1) || true
   [[ -n "$line" ]] || line="{\"label\":\"$label\",\"scenario\":\"$scen\",\"qos\":$qos,\"error\":\"generator failed\"}"
   echo "$line" >> "$RESULTS"
   log "$(printf '%-12s %-6s qos%s: %s' "$label" "$scen" "$qos" \
@@ -213,29 +262,28 @@ run_one() {  # label pid port scenario qos
 
 # --- load scenarios ----------------------------------------------------------------------------
 if (( DO_LOAD )); then
-  (( MOSQ_ONLY )) || start_a
-  start_b
-  log "brokers: $( (( MOSQ_ONLY )) || echo "$A_LABEL pid $A_PID port $A_PORT, ")$B_LABEL pid $B_PID port $B_PORT"
-  log "load: scenarios [$SCENARIOS] qos [$QOS_LIST] ${REPS}x ${DURATION}s (+${WARMUP}s warmup)"
+  for b in "${BROKERS[@]}"; do start_broker "$b"; done
+  log "brokers: $(for b in "${BROKERS[@]}"; do
+    printf '%s pid %s port %s; ' "$b" "${PID_OF[$b]}" "${PORT_OF[$b]}"; done)"
+  log "load: scenarios [$SCENARIOS] qos [$QOS_LIST] ${REPS}x ${DURATION}s (+${WARMUP}s warmup)$(
+    (( DURABLE )) && echo ", persistent sessions")"
   turn=0
   for scen in $SCENARIOS; do
     for qos in $QOS_LIST; do
       for rep in $(seq "$REPS"); do
         turn=$(( turn + 1 ))
-        if (( MOSQ_ONLY )); then
-          run_one "$B_LABEL" "$B_PID" "$B_PORT" "$scen" "$qos"
-        elif (( turn % 2 )); then
-          run_one "$A_LABEL" "$A_PID" "$A_PORT" "$scen" "$qos"
-          run_one "$B_LABEL" "$B_PID" "$B_PORT" "$scen" "$qos"
-        else
-          run_one "$B_LABEL" "$B_PID" "$B_PORT" "$scen" "$qos"
-          run_one "$A_LABEL" "$A_PID" "$A_PORT" "$scen" "$qos"
+        order=("${BROKERS[@]}")  # odd turns in list order, even turns reversed
+        if (( turn % 2 == 0 )); then
+          order=()
+          for (( i = ${#BROKERS[@]} - 1; i >= 0; i-- )); do order+=("${BROKERS[i]}"); done
         fi
+        for b in "${order[@]}"; do
+          run_one "$b" "${PID_OF[$b]}" "${PORT_OF[$b]}" "$scen" "$qos"
+        done
       done
     done
   done
-  (( MOSQ_ONLY )) || stop_broker "$A_PID"
-  stop_broker "$B_PID"
+  for b in "${BROKERS[@]}"; do stop_broker "${PID_OF[$b]}"; done
 fi
 
 # --- idle memory -------------------------------------------------------------------------------
@@ -250,21 +298,21 @@ if (( DO_IDLE )); then
     echo "$line" >> "$RESULTS"
     log "$(printf '%-12s idle: ' "$1")$(echo "$line" | jq -r 'if .error then "ERROR " + .error else "\(.connected) connected, \(.bytes_per_conn) bytes/conn" end' 2>/dev/null || echo "$line")"
   }
-  if (( ! MOSQ_ONLY )); then
-    start_a; sleep 0.5
-    idle_one "$A_LABEL" "$A_PID" "$A_PORT"
-    stop_broker "$A_PID"
-  fi
-  start_b; sleep 0.5
-  idle_one "$B_LABEL" "$B_PID" "$B_PORT"
-  stop_broker "$B_PID"
+  for b in "${BROKERS[@]}"; do
+    start_broker "$b"; sleep 0.5
+    idle_one "$b" "${PID_OF[$b]}" "${PORT_OF[$b]}"
+    stop_broker "${PID_OF[$b]}"
+  done
 fi
 
 # --- report ------------------------------------------------------------------------------------
-"$PY" - "$RESULTS" "$A_LABEL" "$B_LABEL" "$MOSQ_ONLY" "$DURATION" "$REPS" <<'EOF' | tee "$OUT/summary.md"
+"$PY" - "$RESULTS" "$A_LABEL" "$B_LABEL" "$MOSQ_ONLY" "$DURATION" "$REPS" "$DURABLE" \
+    "${BROKERS[*]}" "$PAYLOAD" "$WINDOW" <<'EOF' | tee "$OUT/summary.md"
 import json, statistics, sys
-path, a, b, mosq_only, duration, reps = sys.argv[1:7]
+path, a, b, mosq_only, duration, reps, durable, brokers, payload, window = sys.argv[1:11]
 mosq_only = mosq_only == "1"
+durable = durable == "1" and not mosq_only
+brokers = brokers.split()
 rows = [json.loads(l) for l in open(path) if l.strip()]
 load = {}
 idle = {}
@@ -295,9 +343,38 @@ order = {"p2p": 0, "fanin": 1, "fanout": 2}
 keys = sorted({(s, q) for (s, q, _) in load}, key=lambda k: (order.get(k[0], 9), k[1]))
 shape = {"p2p": "4 pairs", "fanin": "50 -> 1", "fanout": "1 -> 100"}
 print()
-print(f"Load: median of {reps} run(s) x {duration}s per cell; ratio = {a} / {b}.")
+print(f"Load: median of {reps} run(s) x {duration}s per cell; ratio = "
+      f"{'broker' if durable else a} / {b}.")
 print()
-if mosq_only:
+if durable:
+    store = {"accord-sync": "RocksDB, sync (fsync before ack)",
+             "accord-async": "RocksDB, async (WAL, no fsync)"}
+    print(f"Persistent sessions: MQTT 3.1.1 clean session 0 for every client, payload {payload} B, "
+          f"window {window}. Seq = sequence gaps / duplicates-or-reorders, summed over runs.")
+    print()
+    print("| scenario | QoS | broker | store | msgs/s | ratio | p50 µs | p99 µs | CPU µs/msg "
+          "| ratio | broker CPU (cores) | delivered | seq |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for s, q in keys:
+        t_ref, c_ref = med("msgs_per_s", s, q, b), med("broker_cpu_us_per_msg", s, q, b)
+        for label in brokers:
+            rs = load.get((s, q, label), [])
+            t, c = med("msgs_per_s", s, q, label), med("broker_cpu_us_per_msg", s, q, label)
+            seq = (f"{sum(x['seq_missing'] for x in rs)} / "
+                   f"{sum(x['seq_dup_or_reorder'] for x in rs)}")
+            m = {k: med(k, s, q, label) for k in
+                 ("lat_p50_us", "lat_p99_us", "broker_cpu_util", "delivery_ratio")}
+            print(f"| {s} ({shape.get(s, '')}) | {q} | {label} | "
+                  f"{store.get(label, 'memory (persistence false)')} | {fmt(t)} | "
+                  f"{ratio(t, t_ref)} | {fmt(m['lat_p50_us'])} | {fmt(m['lat_p99_us'])} | "
+                  f"{fmt(c, 2)} | {ratio(c, c_ref)} | {fmt(m['broker_cpu_util'], 2)} | "
+                  f"{fmt(m['delivery_ratio'], 4)} | {seq} |")
+    resumed = sum(x.get("sessions_resumed", 0) for rs in load.values() for x in rs)
+    if resumed:
+        print()
+        print(f"Warning: {resumed} CONNACK(s) resumed an old session: "
+              "leftovers may have been counted.")
+elif mosq_only:
     print("| scenario | QoS | msgs/s | p50 µs | p99 µs | CPU µs/msg | delivered | gen CPU |")
     print("|---|---|---|---|---|---|---|---|")
     for s, q in keys:
@@ -330,7 +407,18 @@ if idle:
             print(f"| {label} | {r['connected']:,} | {r['broker_rss_before_kb']:,} | "
                   f"{r['broker_rss_after_kb']:,} | {r['bytes_per_conn']:,.0f} |")
 
-if not mosq_only and load:
+if durable and load:
+    ref = med("msgs_per_s", "p2p", 1, b)
+    checks = [(label, target, t / ref)
+              for label, target in (("accord-async", 1.5), ("accord-sync", 0.5))
+              if (t := med("msgs_per_s", "p2p", 1, label)) is not None and ref]
+    if checks:
+        print()
+        print("Targets (informational):")
+    for label, target, r in checks:
+        print(f"- QoS 1 p2p persistent, {label} throughput >= {target}x {b}: {r:.2f} -> "
+              f"{'PASS' if r >= target else 'FAIL'}")
+elif not mosq_only and load:
     def rt(key, s, q):
         x, y = med(key, s, q, a), med(key, s, q, b)
         return x / y if x is not None and y else None
