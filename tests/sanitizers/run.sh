@@ -12,7 +12,7 @@ cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j"$(nproc)"
 rm -rf "$reports" && mkdir -p "$reports"
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp"
-export ASAN_OPTIONS="log_path=$reports/asan"
+export ASAN_OPTIONS="log_path=$reports/asan:suppressions=$PWD/tests/sanitizers/asan.supp"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
 export TSAN_OPTIONS="log_path=$reports/tsan:suppressions=$PWD/tests/sanitizers/tsan.supp"
 status=0
