@@ -75,7 +75,10 @@ TEST_F(Cli, RetainedSetAndDelete) {
     EXPECT_EQ(r.exit_code, 0) << r.out;
     EXPECT_EQ(messages(r.out), std::vector<std::string>{"clir/t|kept|1"});
   }
-  pub("mqttv5", {"-t", "clir/t", "-n", "-r"});  // empty retained payload deletes
+  // Empty retained payload deletes. QoS 1 so mosquitto_pub returns only after the PUBACK: a
+  // QoS 0 publish has no completion, and with durability=sync the delete becomes visible once
+  // its write is committed, which may be after the next client's SUBSCRIBE is handled.
+  pub("mqttv5", {"-t", "clir/t", "-n", "-r", "-q", "1"});
   {
     auto argv = base("mosquitto_sub", "mqttv5");
     argv.insert(argv.end(), {"-t", "clir/t", "-C", "1", "-W", "1", "-F", "MSG|%t|%p|%r"});
