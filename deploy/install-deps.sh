@@ -5,9 +5,10 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libboost1.81-all-dev libboost-json1.81-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
+  libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
   librocksdb-dev libprotobuf-dev protobuf-compiler
+  libsimdjson-dev libre2-dev
   libpaho-mqtt-dev libpaho-mqttpp-dev
   mosquitto mosquitto-clients
   clang libclang-rt-14-dev
