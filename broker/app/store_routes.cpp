@@ -31,6 +31,8 @@ void add_store_routes(http::Router& router, std::function<store::Store*()> store
     body["queue_entries"] = st.queue_entries;
     body["messages"] = st.messages;
     body["inbound_qos2"] = st.inbound_qos2;
+    body["registry_schemas"] = st.registry_schemas;
+    body["registry_versions"] = st.registry_versions;
     body["bytes_on_disk"] = st.bytes_on_disk;
     body["batches"] = st.batches;
     body["writes"] = st.writes;

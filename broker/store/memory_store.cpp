@@ -17,6 +17,7 @@ class MemoryStore final : public Store {
   }
   Recovered recover(UnixMillis) override { return {}; }
   std::uint64_t purge_expired(UnixMillis) override { return 0; }
+  RegistryRecords load_registry() override { return {}; }
   Stats stats() override {
     Stats s;
     s.batches = batches_.load(std::memory_order_relaxed);

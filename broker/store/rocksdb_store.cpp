@@ -33,9 +33,20 @@ using namespace detail;
 namespace {
 
 // Column families, in the order of Impl::cf_. "default" exists in every RocksDB and stays empty.
-enum Cf : std::size_t { kRetained, kSessions, kQueue, kMessages, kInboundQos2, kMeta, kCfCount };
-constexpr const char* kCfNames[kCfCount] = {"retained", "sessions",     "queue",
-                                            "messages", "inbound_qos2", "meta"};
+// The first kFormat1CfCount were created together by the first format; families added later
+// (the registry's) are created when an older database is opened.
+enum Cf : std::size_t {
+  kRetained, kSessions, kQueue, kMessages, kInboundQos2, kMeta,
+  kRegistrySchemas, kRegistryVersions, kRegistrySettings, kCfCount
+};
+constexpr std::size_t kFormat1CfCount = kMeta + 1;
+constexpr const char* kCfNames[kCfCount] = {
+    "retained", "sessions",         "queue",             "messages",         "inbound_qos2",
+    "meta",     "registry_schemas", "registry_versions", "registry_settings"};
+
+Cf registry_cf(std::uint64_t table) {
+  return static_cast<Cf>(kRegistrySchemas + table);
+}
 
 // A group commit stops growing at this size so the first batch of a big group does not wait
 // for a huge write; what is left goes into the next write.
@@ -135,7 +146,7 @@ rocksdb::ColumnFamilyOptions cf_options(std::size_t cf,
   } else {
     c.write_buffer_size = 16u << 20;
   }
-  if (cf == kMeta) c.write_buffer_size = 1u << 20;
+  if (cf == kMeta || cf >= kRegistrySchemas) c.write_buffer_size = 1u << 20;
   return c;
 }
 
@@ -361,6 +372,12 @@ struct RocksStore::Impl {
           break;
         case WriteBatch::Kind::DeleteInboundQos2:
           wb.Delete(cf[kInboundQos2], inbound_key(op.key, static_cast<std::uint16_t>(op.number)));
+          break;
+        case WriteBatch::Kind::PutRegistry:
+          wb.Put(cf[registry_cf(op.number)], op.key, op.value);
+          break;
+        case WriteBatch::Kind::DeleteRegistry:
+          wb.Delete(cf[registry_cf(op.number)], op.key);
           break;
       }
     }
@@ -777,6 +794,26 @@ std::uint64_t RocksStore::purge_expired(UnixMillis now) {
   return impl_->sweep(now, nullptr);
 }
 
+RegistryRecords RocksStore::load_registry() {
+  RegistryRecords out;
+  std::shared_lock dblk(impl_->db_mu);
+  if (!impl_->db) {
+    out.status = Status::failure(prefix(impl_->path()) + "database is not open");
+    return out;
+  }
+  for (std::size_t t = 0; t < kRegistryTableCount; ++t) {
+    const Cf c = registry_cf(t);
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf[c]));
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      out.tables[t].emplace_back(it->key().ToString(), it->value().ToString());
+    if (auto st = Impl::iter_status(impl_->path(), kCfNames[c], *it); !st.ok) {
+      out.status = st;
+      return out;
+    }
+  }
+  return out;
+}
+
 Stats RocksStore::stats() {
   Stats s;
   {
@@ -789,6 +826,8 @@ Stats RocksStore::stats() {
   s.queue_entries = impl_->count(kQueue);
   s.messages = impl_->count(kMessages);
   s.inbound_qos2 = impl_->count(kInboundQos2);
+  s.registry_schemas = impl_->count(kRegistrySchemas);
+  s.registry_versions = impl_->count(kRegistryVersions);
   s.bytes_on_disk = directory_bytes(impl_->path());
   s.batches = impl_->batches.load();
   s.writes = impl_->writes.load();
@@ -872,11 +911,11 @@ OpenResult RocksStore::open(const StoreOptions& options) {
     std::size_t ours = 0;
     for (const auto& n : existing) {
       names += (names.empty() ? "" : ", ") + n;
-      for (auto* k : kCfNames) ours += n == k;
+      for (std::size_t c = 0; c < kFormat1CfCount; ++c) ours += n == kCfNames[c];
     }
     // Format 1 creates all its families at once: some but not all means a damaged MANIFEST
     // (RocksDB reads a truncated one up to the damage without complaint).
-    if (ours != 0 && ours != kCfCount)
+    if (ours != 0 && ours != kFormat1CfCount)
       return fail(
           "corrupt database: the MANIFEST lists only some of Accord's column families (has: " +
           names + ")");

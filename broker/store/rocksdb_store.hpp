@@ -27,6 +27,7 @@ class RocksStore final : public Store {
   void submit(WriteBatch batch, std::function<void(const Status&)> done) override;
   Recovered recover(UnixMillis now) override;
   std::uint64_t purge_expired(UnixMillis now) override;
+  RegistryRecords load_registry() override;
   Stats stats() override;
   Status checkpoint(const std::string& directory) override;
   void close() override;

@@ -87,6 +87,15 @@ struct QueueEntry {
   bool operator==(const QueueEntry&) const = default;
 };
 
+// The schema registry's tables (registry/core owns their keys and encodings; the store keeps
+// them as opaque bytes in column families of their own, committed atomically with the rest).
+enum class RegistryTable : std::uint8_t {
+  Schemas,   // schema id -> schema record
+  Versions,  // subject + version -> version record
+  Settings,  // compatibility levels, modes, counters
+};
+inline constexpr std::size_t kRegistryTableCount = 3;
+
 // A set of changes applied atomically. Plain values: built on any thread, handed to submit().
 class WriteBatch {
  public:
@@ -102,6 +111,8 @@ class WriteBatch {
   void delete_queue_entry(std::string_view client_id, std::uint64_t seq);
   void put_inbound_qos2(std::string_view client_id, std::uint16_t packet_id);
   void delete_inbound_qos2(std::string_view client_id, std::uint16_t packet_id);
+  void put_registry(RegistryTable table, std::string key, std::string value);
+  void delete_registry(RegistryTable table, std::string key);
 
   bool empty() const { return ops_.empty(); }
   std::size_t size() const { return ops_.size(); }
@@ -109,12 +120,12 @@ class WriteBatch {
 
   enum class Kind : std::uint8_t {
     PutRetained, DeleteRetained, PutSession, DeleteSession, PutMessage, PutQueueEntry,
-    DeleteQueueEntry, PutInboundQos2, DeleteInboundQos2,
+    DeleteQueueEntry, PutInboundQos2, DeleteInboundQos2, PutRegistry, DeleteRegistry,
   };
   struct Op {
     Kind kind;
     std::string key;    // topic, client id, ...
-    std::uint64_t number = 0;  // seq, packet id, message id
+    std::uint64_t number = 0;  // seq, packet id, message id, RegistryTable
     std::string value;  // encoded record (Protobuf, schemas/accord/store/v1/records.proto)
   };
   const std::vector<Op>& ops() const { return ops_; }
@@ -150,12 +161,22 @@ struct Recovered {
   Status status;
 };
 
+// Every record of the registry's tables, in key order, for the registry to load at start-up.
+struct RegistryRecords {
+  using Records = std::vector<std::pair<std::string, std::string>>;
+  Records tables[kRegistryTableCount];
+  const Records& operator[](RegistryTable t) const { return tables[static_cast<std::size_t>(t)]; }
+  Status status;  // !ok: could not be read in full; the registry must refuse to start
+};
+
 struct Stats {
   std::uint64_t retained = 0;
   std::uint64_t sessions = 0;
   std::uint64_t queue_entries = 0;
   std::uint64_t messages = 0;
   std::uint64_t inbound_qos2 = 0;
+  std::uint64_t registry_schemas = 0;
+  std::uint64_t registry_versions = 0;
   std::uint64_t bytes_on_disk = 0;
   // Since open: batches committed, physical writes (one per group commit, so writes <= batches
   // under load), writes that failed (each failed every batch it carried).
@@ -175,6 +196,8 @@ class Store {
   virtual Recovered recover(UnixMillis now) = 0;
   // Removes expired retained messages and sessions and unreferenced message bodies.
   virtual std::uint64_t purge_expired(UnixMillis now) = 0;
+  // The registry's records (empty for Durability::Memory, which keeps nothing).
+  virtual RegistryRecords load_registry() = 0;
   virtual Stats stats() = 0;
   // A consistent online copy of the database in `directory` (which must not exist).
   virtual Status checkpoint(const std::string& directory) = 0;

@@ -61,6 +61,15 @@ void WriteBatch::delete_inbound_qos2(std::string_view client_id, std::uint16_t p
   ops_.push_back({Kind::DeleteInboundQos2, std::string(client_id), packet_id, {}});
 }
 
+void WriteBatch::put_registry(RegistryTable table, std::string key, std::string value) {
+  ops_.push_back({Kind::PutRegistry, std::move(key), static_cast<std::uint64_t>(table),
+                  std::move(value)});
+}
+
+void WriteBatch::delete_registry(RegistryTable table, std::string key) {
+  ops_.push_back({Kind::DeleteRegistry, std::move(key), static_cast<std::uint64_t>(table), {}});
+}
+
 void WriteBatch::append(WriteBatch&& other) {
   if (ops_.empty()) {
     ops_ = std::move(other.ops_);

@@ -132,7 +132,8 @@ const Row kStatsRows[] = {
     {"data_dir", "data directory"}, {"durability", "durability"},
     {"retained", "retained"},       {"sessions", "sessions"},
     {"queue_entries", "queued"},    {"messages", "message bodies"},
-    {"inbound_qos2", "inbound QoS 2"}, {"bytes_on_disk", "size on disk"},
+    {"inbound_qos2", "inbound QoS 2"}, {"registry_schemas", "registry schemas"},
+    {"registry_versions", "registry versions"}, {"bytes_on_disk", "size on disk"},
     {"batches", "batches"},         {"writes", "writes"},
     {"failed_writes", "failed writes"}};
 
@@ -153,6 +154,8 @@ boost::json::object inspect_offline(const std::string& dir) {
   body["queue_entries"] = st.queue_entries;
   body["messages"] = st.messages;
   body["inbound_qos2"] = st.inbound_qos2;
+  body["registry_schemas"] = st.registry_schemas;
+  body["registry_versions"] = st.registry_versions;
   body["bytes_on_disk"] = st.bytes_on_disk;
   return body;
 }
