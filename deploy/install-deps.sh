@@ -8,7 +8,7 @@ packages=(
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
   librocksdb-dev libprotobuf-dev protobuf-compiler
-  libsimdjson-dev libre2-dev
+  libsimdjson-dev libre2-dev libssl-dev
   libpaho-mqtt-dev libpaho-mqttpp-dev
   mosquitto mosquitto-clients
   clang libclang-rt-14-dev

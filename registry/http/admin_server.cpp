@@ -2,11 +2,17 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/pct_string_view.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -16,6 +22,7 @@ namespace accord::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
 Response error_response(unsigned status, int error_code, std::string_view message) {
@@ -25,48 +32,205 @@ Response error_response(unsigned status, int error_code, std::string_view messag
   return Response{status, boost::json::serialize(body)};
 }
 
-void Router::add(std::string method, std::string path, Handler handler) {
-  routes_[std::move(path)][std::move(method)] = std::move(handler);
+const std::string& Request::param(const std::string& name) const {
+  static const std::string kEmpty;
+  auto it = params.find(name);
+  return it == params.end() ? kEmpty : it->second;
 }
 
-Response Router::dispatch(const Request& request) const {
-  auto path = routes_.find(request.path);
-  if (path == routes_.end())
-    return error_response(404, 40400, "no such endpoint: " + request.path);
-  auto method = path->second.find(request.method);
-  if (method == path->second.end()) {
-    std::string allowed;
-    for (const auto& [m, h] : path->second) allowed += (allowed.empty() ? "" : ", ") + m;
-    return error_response(405, 40500,
-                          request.method + " is not allowed on " + request.path + " (allowed: " +
-                              allowed + ")");
+std::string Request::query_param(const std::string& name, std::string_view fallback) const {
+  auto it = query_params.find(name);
+  return it == query_params.end() ? std::string(fallback) : it->second;
+}
+
+bool Request::query_flag(const std::string& name, bool fallback) const {
+  auto it = query_params.find(name);
+  if (it == query_params.end()) return fallback;
+  std::string v = it->second;
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+  return v == "true" || v == "1" || v.empty();
+}
+
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    const auto end = path.find('/', i);
+    out.emplace_back(path.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
+    i = end == std::string_view::npos ? path.size() : end;
   }
+  return out;
+}
+
+bool is_placeholder(const std::string& s) {
+  return s.size() > 2 && s.front() == '{' && s.back() == '}';
+}
+
+// Percent-decoding of one path segment; nullopt for a malformed escape.
+std::optional<std::string> decode_segment(const std::string& s) {
+  auto pct = boost::urls::make_pct_string_view(s);
+  if (!pct) return std::nullopt;
+  return pct->decode();
+}
+
+std::map<std::string, std::string> decode_query(const std::string& query) {
+  std::map<std::string, std::string> out;
+  if (query.empty()) return out;
+  auto params = boost::urls::parse_query(query);
+  if (!params) return out;
+  for (auto p : *params) out[p.key.decode()] = p.has_value ? p.value.decode() : std::string();
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, Handler handler) {
+  const Access access = (method == "GET" || method == "HEAD") ? Access::Read : Access::Admin;
+  add(std::move(method), std::move(pattern), access, std::move(handler));
+}
+
+void Router::add(std::string method, std::string pattern, Access access, Handler handler) {
+  routes_.push_back({std::move(method), split_path(pattern), access, std::move(handler)});
+}
+
+Router::Match Router::match(const std::string& method, std::string_view path) const {
+  const auto segments = split_path(path);
+  Match best;
+  int best_exact = -1;
+  for (const auto& r : routes_) {
+    if (r.segments.size() != segments.size()) continue;
+    int exact = 0;
+    bool ok = true;
+    for (std::size_t i = 0; i < segments.size() && ok; ++i) {
+      if (is_placeholder(r.segments[i])) continue;
+      ok = r.segments[i] == segments[i];
+      ++exact;
+    }
+    if (!ok) continue;
+    if (r.method != method) {
+      if (best.allowed.find(r.method) == std::string::npos)
+        best.allowed += (best.allowed.empty() ? "" : ", ") + r.method;
+      continue;
+    }
+    if (exact <= best_exact) continue;
+    best_exact = exact;
+    best.handler = &r.handler;
+    best.access = r.access;
+    best.params.clear();
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+      if (!is_placeholder(r.segments[i])) continue;
+      auto decoded = decode_segment(segments[i]);
+      best.params[r.segments[i].substr(1, r.segments[i].size() - 2)] =
+          decoded ? *decoded : segments[i];
+    }
+  }
+  return best;
+}
+
+Response Router::dispatch(Request request) const {
+  auto m = match(request.method, request.path);
+  if (!m.handler) {
+    if (!m.allowed.empty())
+      return error_response(405, 40500,
+                            request.method + " is not allowed on " + request.path +
+                                " (allowed: " + m.allowed + ")");
+    return error_response(404, 40400, "no such endpoint: " + request.path);
+  }
+  request.params = std::move(m.params);
+  request.query_params = decode_query(request.query);
   try {
-    return method->second(request);
+    return (*m.handler)(request);
   } catch (const std::exception& e) {
     // A handler bug must cost one request, not the server.
     return error_response(500, 50001, std::string("internal error: ") + e.what());
   }
 }
 
+bool acceptable_content_type(std::string_view content_type) {
+  std::string ct = lower(content_type.substr(0, content_type.find(';')));
+  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+  return ct.empty() || ct == "application/json" || ct == "application/vnd.schemaregistry.v1+json" ||
+         ct == "application/vnd.schemaregistry+json" || ct == "application/octet-stream" ||
+         ct == "application/x-protobuf" || ct == "application/cloudevents+json";
+}
+
+struct AdminServer::Impl {
+  Router router;
+  ServerOptions options;
+  std::optional<ssl::context> tls;
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::thread thread;
+
+  Response handle(Request request) const {
+    auto m = router.match(request.method, request.path);
+    if (options.auth && (m.handler || !m.allowed.empty())) {
+      auto role = options.auth->authenticate(request.authorization);
+      if (!role) {
+        auto r = error_response(401, 40101,
+                                request.authorization.empty()
+                                    ? "authentication required (Basic or Bearer)"
+                                    : "invalid credentials");
+        r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"accord\", Bearer");
+        return r;
+      }
+      if (m.handler && m.access == Access::Admin && *role != Role::Admin)
+        return error_response(403, 40301,
+                              request.method + " " + request.path +
+                                  " needs the admin role; these credentials have the read role");
+    }
+    if (m.handler && !request.body.empty() && !acceptable_content_type(request.content_type))
+      return error_response(415, 41501,
+                            "unsupported content type '" + request.content_type +
+                                "': send application/vnd.schemaregistry.v1+json or "
+                                "application/json");
+    return router.dispatch(std::move(request));
+  }
+};
+
 namespace {
 
 // One connection: read a request, answer it, repeat while the client keeps the connection.
-class Connection : public std::enable_shared_from_this<Connection> {
+// Stream: beast::tcp_stream, or an ssl_stream over one (the handshake runs first).
+template <class Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  Connection(tcp::socket socket, const Router& router, const ServerLimits& limits)
-      : stream_(std::move(socket)), router_(router), limits_(limits) {}
+  template <class... Args>
+  Connection(const AdminServer::Impl& server, const ServerLimits& limits, Args&&... args)
+      : stream_(std::forward<Args>(args)...), server_(server), limits_(limits) {}
 
-  void start() { read(); }
+  void start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      read();
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->read();
+                              });
+    }
+  }
 
  private:
   void read() {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    stream_.expires_after(limits_.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->on_read(ec);
                       });
   }
@@ -76,12 +240,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
         ec == asio::error::operation_aborted)
       return close();
     if (ec == bhttp::error::body_limit) {
-      return reply(error_response(413, 41300, "request body larger than " +
+      return reply(error_response(413, 41301, "request body larger than " +
                                                   std::to_string(limits_.max_body_bytes) +
                                                   " bytes"),
                    false);
     }
-    if (ec) return reply(error_response(400, 40000, "malformed HTTP request: " + ec.message()), false);
+    if (ec) return reply(error_response(400, 40001, "malformed HTTP request: " + ec.message()), false);
     auto& msg = parser_->get();
     Request request;
     request.method = std::string(msg.method_string());
@@ -89,8 +253,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const auto q = target.find('?');
     request.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
+    request.content_type = std::string(msg[bhttp::field::content_type]);
+    request.authorization = std::string(msg[bhttp::field::authorization]);
     request.body = std::move(msg.body());
-    reply(router_.dispatch(request), msg.keep_alive());
+    reply(server_.handle(std::move(request)), msg.keep_alive());
   }
 
   void reply(Response r, bool keep_alive) {
@@ -99,13 +265,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->result(r.status);
     res->set(bhttp::field::server, "accord");
     res->set(bhttp::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res->set(name, value);
     res->keep_alive(keep_alive);
     res->body() = std::move(r.body);
     res->prepare_payload();
-    stream_.expires_after(limits_.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(limits_.idle_timeout);
     bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, keep_alive](beast::error_code ec,
-                                                                    std::size_t) {
+                       [self = this->shared_from_this(), res, keep_alive](beast::error_code ec,
+                                                                          std::size_t) {
                          if (ec || !keep_alive) return self->close();
                          self->read();
                        });
@@ -113,43 +280,45 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  const Router& router_;
+  const AdminServer::Impl& server_;
   const ServerLimits& limits_;
 };
 
 }  // namespace
 
-struct AdminServer::Impl {
-  Router router;
-  ServerLimits limits;
-  asio::io_context io{1};
-  tcp::acceptor acceptor{io};
-  std::thread thread;
-
-  void accept() {
-    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket s) {
-      if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Connection>(std::move(s), router, limits)->start();
-      accept();
-    });
-  }
-};
-
-AdminServer::AdminServer(Router router, ServerLimits limits) : impl_(std::make_unique<Impl>()) {
+AdminServer::AdminServer(Router router, ServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->router = std::move(router);
-  impl_->limits = limits;
+  impl_->options = std::move(options);
 }
 
 AdminServer::~AdminServer() { stop(); }
 
+Response AdminServer::handle(Request request) const { return impl_->handle(std::move(request)); }
+
 tcp::endpoint AdminServer::start(const std::string& address, std::uint16_t port) {
   const std::string where = "admin API on " + address + ":" + std::to_string(port);
+  if (impl_->options.tls) {
+    // TLS 1.2 or newer only; the certificate chain and key are read once, here.
+    auto& t = impl_->tls.emplace(ssl::context::tls_server);
+    t.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                  ssl::context::single_dh_use);
+    beast::error_code ec;
+    t.use_certificate_chain_file(impl_->options.tls->cert_file, ec);
+    if (ec)
+      throw std::runtime_error(where + ": cannot load TLS certificate '" +
+                               impl_->options.tls->cert_file + "' (" + ec.message() + ")");
+    t.use_private_key_file(impl_->options.tls->key_file, ssl::context::pem, ec);
+    if (ec)
+      throw std::runtime_error(where + ": cannot load TLS key '" + impl_->options.tls->key_file +
+                               "' (" + ec.message() + ")");
+  }
   beast::error_code ec;
   const auto ip = asio::ip::make_address(address, ec);
   if (ec) throw std::runtime_error(where + ": invalid address (" + ec.message() + ")");
@@ -160,9 +329,27 @@ tcp::endpoint AdminServer::start(const std::string& address, std::uint16_t port)
   if (!ec) a.bind(endpoint, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error(where + ": cannot listen (" + ec.message() + ")");
-  impl_->accept();
+  accept();
   impl_->thread = std::thread([this] { impl_->io.run(); });
   return a.local_endpoint();
+}
+
+void AdminServer::accept() {
+  impl_->acceptor.async_accept(asio::make_strand(impl_->io), [this](beast::error_code ec,
+                                                                    tcp::socket s) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      const auto& limits = impl_->options.limits;
+      if (impl_->tls) {
+        std::make_shared<Connection<ssl::stream<beast::tcp_stream>>>(*impl_, limits, std::move(s),
+                                                                      *impl_->tls)
+            ->start();
+      } else {
+        std::make_shared<Connection<beast::tcp_stream>>(*impl_, limits, std::move(s))->start();
+      }
+    }
+    accept();
+  });
 }
 
 void AdminServer::stop() {

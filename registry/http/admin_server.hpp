@@ -1,7 +1,9 @@
 // The admin HTTP API server (Boost.Beast): one thread of its own (the control context), so
-// that a slow admin request (a checkpoint, a registry scan) never delays MQTT traffic. Routes
-// are plain functions from a request to a response, registered by the modules that own the
-// data (store operations today, the schema registry next); this file knows none of them.
+// that a slow admin request (a checkpoint, a schema compilation) never delays MQTT traffic.
+// Routes are plain functions from a request to a response, registered by the modules that own
+// the data (store operations, the schema registry); this file knows none of them. It does know
+// what every route shares: path patterns, who may call (auth.hpp), body and content-type rules,
+// TLS.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -11,23 +13,39 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+
+#include "registry/http/auth.hpp"
 
 namespace accord::http {
 
 struct Request {
   std::string method;  // "GET", "POST", ...
-  std::string path;    // without the query string
+  std::string path;    // without the query string, undecoded
   std::string query;   // after '?', undecoded ("" when absent)
   std::string body;
+  std::string content_type;   // the Content-Type header, "" when absent
+  std::string authorization;  // the Authorization header, "" when absent
+  // Filled by the router: the path's {placeholders}, percent-decoded, and the decoded query.
+  std::map<std::string, std::string> params;
+  std::map<std::string, std::string> query_params;
+
+  const std::string& param(const std::string& name) const;  // "" when absent
+  // The query parameter, or `fallback` when absent.
+  std::string query_param(const std::string& name, std::string_view fallback = {}) const;
+  // "true"/"false" (any case); absent -> fallback.
+  bool query_flag(const std::string& name, bool fallback = false) const;
 };
 
 struct Response {
   unsigned status = 200;
   std::string body;  // JSON unless content_type says otherwise
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. WWW-Authenticate
 };
 
 // Error bodies follow Confluent Schema Registry's shape so that one client handles every
@@ -36,14 +54,39 @@ Response error_response(unsigned status, int error_code, std::string_view messag
 
 using Handler = std::function<Response(const Request&)>;
 
+// Who may call a route. Reads (GET, and POSTs that only compute, like a compatibility check)
+// need Role::Read; everything that changes state needs Role::Admin.
+enum class Access : std::uint8_t { Read, Admin };
+
 class Router {
  public:
-  void add(std::string method, std::string path, Handler handler);
-  // 404 for an unknown path, 405 (with the allowed methods) for a known path and another method.
-  Response dispatch(const Request& request) const;
+  // `pattern`: a path whose segments may be "{name}" placeholders matching one segment,
+  // e.g. "/subjects/{subject}/versions/{version}". Exact segments win over placeholders.
+  // Access defaults to Read for GET/HEAD and Admin for every other method.
+  void add(std::string method, std::string pattern, Handler handler);
+  void add(std::string method, std::string pattern, Access access, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;
+    Access access = Access::Admin;
+    std::map<std::string, std::string> params;
+    std::string allowed;  // methods of a matching pattern, when the method did not match
+  };
+  Match match(const std::string& method, std::string_view path) const;
+
+  // 404 for an unknown path, 405 (with the allowed methods) for a known path and another
+  // method, else the handler's response (a handler that throws gives 500, not a dead server).
+  // Checks neither credentials nor content type: AdminServer does, before calling this.
+  Response dispatch(Request request) const;
 
  private:
-  std::map<std::string, std::map<std::string, Handler>> routes_;  // path -> method -> handler
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;  // "{x}" = placeholder
+    Access access;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
 };
 
 struct ServerLimits {
@@ -52,21 +95,44 @@ struct ServerLimits {
   std::chrono::seconds idle_timeout{30};  // per read or write
 };
 
+struct ServerTls {
+  std::string cert_file;  // PEM chain
+  std::string key_file;   // PEM private key
+};
+
+struct ServerOptions {
+  ServerLimits limits;
+  std::optional<ServerTls> tls;  // HTTPS only when set
+  // Who may call; nullptr: everyone (admin API bound to loopback, the default).
+  std::shared_ptr<const Authenticator> auth;
+};
+
+// Content types a request body may have: JSON in Confluent's spellings, plus octet-stream for
+// payloads. Anything else (a form post from a bare `curl -d`) gets 415 instead of a guess.
+bool acceptable_content_type(std::string_view content_type);
+
 class AdminServer {
  public:
-  explicit AdminServer(Router router, ServerLimits limits = {});
+  explicit AdminServer(Router router, ServerOptions options = {});
   ~AdminServer();  // stop()s
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
 
   // Binds `address`:`port` (port 0: any free port) and starts serving on the server's thread.
-  // Returns the bound endpoint; throws std::runtime_error naming the address and the cause.
+  // Returns the bound endpoint; throws std::runtime_error naming the address and the cause
+  // (also for unreadable TLS files).
   boost::asio::ip::tcp::endpoint start(const std::string& address, std::uint16_t port);
   // Closes the listener and every connection, joins the thread. Idempotent.
   void stop();
 
+  // The whole request pipeline without a socket: credentials, content type, routing. What a
+  // connection runs for each request; public so tests can check the rules directly.
+  Response handle(Request request) const;
+
+  struct Impl;  // public only so the connection type in the .cpp can name it
+
  private:
-  struct Impl;
+  void accept();
   std::unique_ptr<Impl> impl_;
 };
 
