@@ -7,7 +7,34 @@
 #include "broker/app/store_routes.hpp"
 #include "broker/core/log.hpp"
 #include "broker/net/server.hpp"
+#include "registry/core/registry.hpp"
+#include "registry/core/routes.hpp"
 #include "registry/http/admin_server.hpp"
+
+namespace {
+
+accord::registry::RegistryOptions registry_options(const accord::Config& config) {
+  accord::registry::RegistryOptions o;
+  o.default_compatibility =  // validated at load
+      *accord::registry::parse_compatibility_level(config.registry_default_compatibility);
+  o.formats.json_format_assertion = config.registry_json_format_assertion;
+  o.formats.protobuf_reject_unknown_fields = config.registry_protobuf_unknown_fields == "reject";
+  o.max_subjects = config.registry_max_subjects;
+  o.max_versions_per_subject = config.registry_max_versions_per_subject;
+  return o;
+}
+
+accord::http::ServerOptions admin_options(const accord::Config& config) {
+  accord::http::ServerOptions o;
+  o.limits.max_body_bytes = config.admin_max_body_bytes;
+  if (!config.admin_tls_cert_file.empty())
+    o.tls = accord::http::ServerTls{config.admin_tls_cert_file, config.admin_tls_key_file};
+  if (!config.admin_credentials_file.empty())
+    o.auth = accord::http::Authenticator::load_file(config.admin_credentials_file);
+  return o;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   auto loaded = accord::load_config(argc, argv);
@@ -36,8 +63,21 @@ int main(int argc, char** argv) {
     server.open_store();
     accord::http::Router routes;
     accord::add_store_routes(routes, [&server] { return server.store(); }, config);
-    // Declared after the server: stopped (and its requests finished) before the store closes.
-    accord::http::AdminServer admin(std::move(routes));
+    // The registry lives in the broker's store (its own column families).
+    std::unique_ptr<accord::registry::Registry> registry;
+    if (config.registry_enabled) {
+      auto opened = accord::registry::Registry::open(*server.store(), registry_options(config));
+      if (!opened) throw std::runtime_error(opened.error().message);
+      registry = std::move(opened.value());
+      accord::registry::add_registry_routes(routes, *registry);
+      const auto counts = registry->counts();
+      accord::log::info("registry_loaded", {{"schemas", counts.schemas},
+                                            {"subjects", counts.subjects},
+                                            {"versions", counts.versions}});
+    }
+    // Declared after the server and the registry: stopped (and its requests finished) before
+    // either goes away.
+    accord::http::AdminServer admin(std::move(routes), admin_options(config));
     if (!config.admin_listen.empty()) {
       const auto listen = accord::parse_listen(config.admin_listen);  // validated at load
       const auto ep = admin.start(listen->address, listen->port);

@@ -146,6 +146,30 @@ const std::vector<Key>& keys() {
     // [admin]
     t.push_back(string_key("admin", "listen", &Config::admin_listen, {},
                            "admin HTTP API address ADDR:PORT (port 0: any free port); empty: off"));
+    t.push_back(string_key("admin", "credentials_file", &Config::admin_credentials_file, {},
+                           "Basic/bearer credentials with roles (docs/registry.md); empty: no authentication"));
+    t.push_back(string_key("admin", "tls_cert_file", &Config::admin_tls_cert_file, {},
+                           "PEM certificate chain: the admin API speaks HTTPS (needs tls_key_file)"));
+    t.push_back(string_key("admin", "tls_key_file", &Config::admin_tls_key_file, {},
+                           "PEM private key for tls_cert_file"));
+    t.push_back(int_key("admin", "max_body_bytes", &Config::admin_max_body_bytes, 1024, 64u << 20,
+                        "largest request body; bigger ones get 413"));
+    // [registry]
+    t.push_back(bool_key("registry", "enabled", &Config::registry_enabled,
+                         "serve the schema registry on the admin API"));
+    t.push_back(string_key("registry", "default_compatibility", &Config::registry_default_compatibility,
+                           {"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE",
+                            "FULL", "FULL_TRANSITIVE"},
+                           "compatibility level of subjects without their own (until PUT /config)"));
+    t.push_back(bool_key("registry", "json_format_assertion", &Config::registry_json_format_assertion,
+                         "JSON Schema 'format' (date-time, uuid, ...) is checked, not only noted"));
+    t.push_back(string_key("registry", "protobuf_unknown_fields", &Config::registry_protobuf_unknown_fields,
+                           {"accept", "reject"},
+                           "binary Protobuf payloads with fields the schema does not know: accept or reject"));
+    t.push_back(int_key("registry", "max_subjects", &Config::registry_max_subjects, 1, kU32,
+                        "subjects the registry holds at most"));
+    t.push_back(int_key("registry", "max_versions_per_subject", &Config::registry_max_versions_per_subject,
+                        1, kU32, "versions one subject holds at most"));
     // [log]
     t.push_back(string_key("log", "level", &Config::log_level,
                            {"trace", "debug", "info", "warn", "error", "off"},
@@ -617,6 +641,8 @@ std::optional<std::string> validate(const Config& config) {
     if (!parse_listen(config.admin_listen, &problem))
       return fmt::format("admin.listen = {}: {}", config.admin_listen, problem);
   }
+  if (config.admin_tls_cert_file.empty() != config.admin_tls_key_file.empty())
+    return "admin.tls_cert_file and admin.tls_key_file: set both (HTTPS) or neither";
   for (std::size_t i = 0; i < config.listeners.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       const auto& a = config.listeners[i];

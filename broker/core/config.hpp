@@ -63,8 +63,22 @@ struct Config {
 
   // [admin]
   // The admin HTTP API (ADDR:PORT; port 0: any free port, written to the port file; empty: off).
-  // No authentication yet: keep it on loopback.
+  // Without a credentials file anyone who can reach it is an admin: keep it on loopback then.
   std::string admin_listen = "127.0.0.1:8081";
+  // Basic/bearer credentials with roles (registry/http/auth.hpp); empty: no authentication.
+  std::string admin_credentials_file;
+  // HTTPS when both are set (PEM files).
+  std::string admin_tls_cert_file;
+  std::string admin_tls_key_file;
+  std::uint32_t admin_max_body_bytes = 1u << 20;
+
+  // [registry]
+  bool registry_enabled = true;
+  std::string registry_default_compatibility = "BACKWARD";
+  bool registry_json_format_assertion = true;       // JSON Schema `format` is checked
+  std::string registry_protobuf_unknown_fields = "accept";  // accept | reject
+  std::uint32_t registry_max_subjects = 100000;
+  std::uint32_t registry_max_versions_per_subject = 10000;
 
   // [log]
   std::string log_level = "info";   // trace, debug, info, warn, error, off
