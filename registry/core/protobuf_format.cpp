@@ -36,13 +36,13 @@ class ProtobufFormat final : public ParsedSchema {
 
   bool is_valid(std::string_view payload, bool binary) const override {
     return binary ? pbs::validate_binary(*schema_, payload, unknown_).empty()
-                  : pbs::validate_json(*schema_, payload, unknown_).empty();
+                  : pbs::validate_json(*schema_, payload, pbs::UnknownFields::Reject).empty();
   }
 
   std::vector<PayloadError> validate(std::string_view payload, bool binary,
                                      std::size_t max_errors) const override {
     auto errors = binary ? pbs::validate_binary(*schema_, payload, unknown_)
-                         : pbs::validate_json(*schema_, payload, unknown_);
+                         : pbs::validate_json(*schema_, payload, pbs::UnknownFields::Reject);
     std::vector<PayloadError> out;
     for (auto& e : errors) {
       if (out.size() >= max_errors) break;
@@ -69,6 +69,9 @@ class ProtobufFormat final : public ParsedSchema {
 
  private:
   std::shared_ptr<const pbs::ProtoSchema> schema_;
+  // Binary payloads only: an unknown field number is how the wire format stays forward
+  // compatible, so accepting it is a choice. An unknown JSON key is a typo or a rename; JSON is
+  // always checked strictly.
   pbs::UnknownFields unknown_;
   std::string canonical_;
 };
