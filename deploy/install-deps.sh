@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
-  librocksdb-dev libprotobuf-dev protobuf-compiler
+  librocksdb-dev libprotobuf-dev libprotoc-dev protobuf-compiler
   libsimdjson-dev libre2-dev libssl-dev
   libpaho-mqtt-dev libpaho-mqttpp-dev
   mosquitto mosquitto-clients

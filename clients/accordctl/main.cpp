@@ -23,6 +23,7 @@
 #include <string>
 
 #include "broker/store/store.hpp"
+#include "registry/http/auth.hpp"
 
 namespace {
 
@@ -187,11 +188,44 @@ int main(int argc, char** argv) {
       "backup", "consistent online copy (RocksDB checkpoint) into a new directory, written by the broker");
   backup->add_option("DIR", backup_dir, "directory to create (on the broker's machine)")->required();
 
+  auto* admin_cmd = app.add_subcommand("admin", "the admin API itself")->require_subcommand(1);
+  auto* credential = admin_cmd->add_subcommand(
+      "credential",
+      "print a line for admin.credentials_file: basic NAME ROLE reads the password from stdin; "
+      "bearer NAME ROLE makes a new token (shown once)");
+  std::string cred_kind, cred_name, cred_role;
+  credential->add_option("KIND", cred_kind, "basic or bearer")->required()->check(CLI::IsMember({"basic", "bearer"}));
+  credential->add_option("NAME", cred_name, "user or token name (no spaces)")->required();
+  credential->add_option("ROLE", cred_role, "read or admin")->required()->check(CLI::IsMember({"read", "admin"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? kOk : kUsage;
+  }
+
+  if (credential->parsed()) {
+    if (cred_name.find_first_of(" \t#") != std::string::npos) {
+      std::cerr << "accordctl: NAME must not contain spaces or '#'\n";
+      return kUsage;
+    }
+    if (cred_kind == "basic") {
+      std::string password;
+      std::getline(std::cin, password);
+      if (password.empty()) {
+        std::cerr << "accordctl: no password on stdin (echo -n \"$PASSWORD\" | accordctl admin credential basic NAME ROLE)\n";
+        return kUsage;
+      }
+      std::cout << "basic " << cred_name << ' ' << cred_role << ' '
+                << accord::http::hash_password(password) << '\n';
+    } else {
+      const std::string token = accord::http::random_token();
+      std::cerr << "token (store it now; only its hash is kept): " << token << '\n';
+      std::cout << "bearer " << cred_name << ' ' << cred_role << ' ' << accord::http::hash_token(token)
+                << '\n';
+    }
+    return kOk;
   }
 
   const std::chrono::seconds timeout(timeout_s);
