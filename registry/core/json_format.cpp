@@ -39,7 +39,8 @@ class JsonSchemaFormat final : public ParsedSchema {
   SchemaType type() const override { return SchemaType::Json; }
   const std::string& canonical() const override { return canonical_; }
 
-  compat::Incompatibilities can_read(const ParsedSchema& writer) const override {
+  // Reader/writer semantics need no history: `newer` changes nothing for JSON Schema.
+  compat::Incompatibilities can_read(const ParsedSchema& writer, Newer) const override {
     const auto* w = dynamic_cast<const JsonSchemaFormat*>(&writer);
     if (!w)
       return {{"", "SCHEMA_TYPE_CHANGED",

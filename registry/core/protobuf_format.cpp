@@ -25,13 +25,16 @@ class ProtobufFormat final : public ParsedSchema {
   SchemaType type() const override { return SchemaType::Protobuf; }
   const std::string& canonical() const override { return canonical_; }
 
-  compat::Incompatibilities can_read(const ParsedSchema& writer) const override {
+  compat::Incompatibilities can_read(const ParsedSchema& writer, Newer newer) const override {
     const auto* w = dynamic_cast<const ProtobufFormat*>(&writer);
     if (!w)
       return {{"", "SCHEMA_TYPE_CHANGED",
                std::string("the other version is a ") + to_string(writer.type()) +
                    " schema; a Protobuf consumer cannot read it"}};
-    return pbs::check_protobuf(*schema_, *w->schema_);
+    const auto side = newer == Newer::Reader   ? pbs::NewerSchema::Reader
+                      : newer == Newer::Writer ? pbs::NewerSchema::Writer
+                                               : pbs::NewerSchema::Unknown;
+    return pbs::check_protobuf(*schema_, *w->schema_, side);
   }
 
   bool is_valid(std::string_view payload, bool binary) const override {

@@ -229,8 +229,8 @@ CompatibilityReport Registry::check_against(const ParsedSchema& candidate, const
         report.entries.push_back({v, direction, i});
       }
     };
-    if (checks_backward(level)) add("backward", candidate.can_read(existing));
-    if (checks_forward(level)) add("forward", existing.can_read(candidate));
+    if (checks_backward(level)) add("backward", candidate.can_read(existing, Newer::Reader));
+    if (checks_forward(level)) add("forward", existing.can_read(candidate, Newer::Writer));
   }
   return report;
 }
@@ -715,16 +715,19 @@ Result<VersionDiff> Registry::diff(const std::string& subject, const std::string
     changes.push_back(std::move(o));
   }
   d.changes = std::move(changes);
+  // `to` is the newer one when the diff goes forward in history.
+  const bool to_is_newer = *b >= *a;
   auto fill = [&](CompatibilityReport& r, const ParsedSchema& reader, const ParsedSchema& writer,
-                  const char* direction) {
-    for (const auto& i : reader.can_read(writer)) {
+                  const char* direction, bool reader_is_to) {
+    const Newer newer = (reader_is_to == to_is_newer) ? Newer::Reader : Newer::Writer;
+    for (const auto& i : reader.can_read(writer, newer)) {
       r.compatible = false;
       r.messages.push_back(describe(i));
       r.entries.push_back({*a, direction, i});
     }
   };
-  fill(d.backward, new_schema, old_schema, "backward");
-  fill(d.forward, old_schema, new_schema, "forward");
+  fill(d.backward, new_schema, old_schema, "backward", true);
+  fill(d.forward, old_schema, new_schema, "forward", false);
   return d;
 }
 

@@ -42,6 +42,10 @@ struct FormatOptions {
   bool protobuf_reject_unknown_fields = false;
 };
 
+// Which of the two schemas of a compatibility check is the newer version. Some rules need it:
+// a field missing from one side was removed (must be reserved) or was added (fine).
+enum class Newer : std::uint8_t { Unknown, Reader, Writer };
+
 // A parsed, normalized, ready-to-validate schema: immutable, shared by every thread.
 class ParsedSchema {
  public:
@@ -50,7 +54,7 @@ class ParsedSchema {
   // Normalized text: equal for schemas that differ only in formatting (identity for ids).
   virtual const std::string& canonical() const = 0;
   // Can a consumer using this schema read everything written with `writer`? Empty = yes.
-  virtual compat::Incompatibilities can_read(const ParsedSchema& writer) const = 0;
+  virtual compat::Incompatibilities can_read(const ParsedSchema& writer, Newer newer) const = 0;
   // Fast path: is the payload valid? `binary`: a Protobuf payload in the wire format
   // (otherwise JSON, for Protobuf through the proto3 JSON mapping); ignored by JSON Schema.
   virtual bool is_valid(std::string_view payload, bool binary = false) const = 0;
