@@ -8,7 +8,6 @@
 #include <set>
 
 #include "registry/protobuf/canonical_text.hpp"
-#include "registry/protobuf/proto_text_parser.hpp"
 #include "registry/protobuf/schema_pool_builder.hpp"
 
 namespace accord::protobuf_schema {
@@ -102,13 +101,10 @@ ProtoSchema::~ProtoSchema() = default;
 
 std::variant<std::shared_ptr<const ProtoSchema>, ParseError> ProtoSchema::parse(
     std::string_view text, const std::vector<Reference>& refs, std::string_view message_type) {
-  ProtoTextParseResult parsed = parse_proto_text(text, main_file_name(refs));
-  if (!parsed.file) return ParseError{join_lines(parsed.errors)};
-
   std::shared_ptr<ProtoSchema> schema(new ProtoSchema());
   schema->pool_ = std::make_unique<gp::DescriptorPool>();
   SchemaPoolBuilder builder(*schema->pool_, refs);
-  schema->file_ = builder.build(*parsed.file);
+  schema->file_ = builder.build(text, main_file_name(refs));
   if (schema->file_ == nullptr) return ParseError{join_lines(builder.errors())};
 
   auto found = find_validated_message(*schema->file_, message_type);

@@ -1,6 +1,7 @@
-// Loads a parsed schema and everything it imports into a DescriptorPool, dependencies first:
+// .proto text -> a DescriptorPool, dependencies first. libprotoc's Parser reads each file,
 // references are parsed on demand (only those actually imported), well-known imports come
-// from libprotobuf, and every error, ours or the pool's, is reported as "file:line:col: ...".
+// from libprotobuf, and every error, the parser's, the pool's or ours, is reported as
+// "file:line:col: message", 1-based like protoc prints it.
 #pragma once
 
 #include <google/protobuf/descriptor.h>
@@ -8,24 +9,28 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "registry/protobuf/proto_schema.hpp"
-#include "registry/protobuf/proto_text_parser.hpp"
 
 namespace accord::protobuf_schema {
+
+// A file as the parser produced it, with where each element was written (defined in the .cpp).
+struct ParsedProtoFile;
 
 class SchemaPoolBuilder {
  public:
   SchemaPoolBuilder(google::protobuf::DescriptorPool& pool, const std::vector<Reference>& refs);
 
-  // The built file, or null with errors() telling why.
-  const google::protobuf::FileDescriptor* build(const ParsedFile& main);
+  // Parses `text` as the file `file_name` and builds it after everything it imports. The
+  // built file, or null with errors() telling why.
+  const google::protobuf::FileDescriptor* build(std::string_view text,
+                                                const std::string& file_name);
   const std::vector<std::string>& errors() const { return errors_; }
 
  private:
-  const google::protobuf::FileDescriptor* build_parsed(const ParsedFile& file);
-  bool build_import(const std::string& path, const ParsedFile& importer);
+  bool build_import(const std::string& path, const ParsedProtoFile& importer);
 
   google::protobuf::DescriptorPool& pool_;
   std::map<std::string, const Reference*> refs_by_path_;

@@ -1,9 +1,11 @@
 // Parsing .proto text into a ProtoSchema: proto2 and proto3, references and well-known
 // imports, errors with line:column, the validated message, canonical text.
 #include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/stubs/logging.h>
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "registry/protobuf/proto_compat.hpp"
@@ -181,8 +183,8 @@ TEST(ProtoSchemaParse, CustomOptionsThroughDescriptorProto) {
 TEST(ProtoSchemaParse, SyntaxErrorsCarryLineAndColumn) {
   const std::string error =
       parse_error("syntax = \"proto3\";\nmessage A {\n  int32 x = 1\n  string y = 2;\n}\n");
-  // The missing ';' is reported right after "1", on its own line.
-  EXPECT_EQ(error, "schema.proto:3:14: Expected \";\".");
+  // As protoc reports it: where something else was found instead of the ';' (the next line).
+  EXPECT_EQ(error, "schema.proto:4:3: Expected \";\".");
 }
 
 TEST(ProtoSchemaParse, SeveralErrorsAreAllReported) {
@@ -203,6 +205,26 @@ TEST(ProtoSchemaParse, SemanticErrorsPointAtTheElement) {
       << error;
 }
 
+// The pool names the element it was building, not a position: elements the parser does not
+// spell out (a map's entry message) or records no position for (reserved ranges, oneofs)
+// still get theirs.
+TEST(ProtoSchemaParse, SemanticErrorsOfUnpositionedElementsPointAtThem) {
+  const std::string map_value =
+      parse_error("syntax = \"proto3\";\nmessage A {\n  map<string, Missing> m = 1;\n}\n");
+  EXPECT_NE(map_value.find("schema.proto:3:3: \"Missing\" is not defined."), std::string::npos)
+      << map_value;
+  const std::string reserved =
+      parse_error("syntax = \"proto3\";\nmessage A {\n  reserved 2 to 4;\n  int32 a = 3;\n}\n");
+  EXPECT_NE(reserved.find("schema.proto:3:12: Field \"a\" uses reserved number 3."),
+            std::string::npos)
+      << reserved;
+  const std::string oneof = parse_error(
+      "syntax = \"proto3\";\nmessage A {\n  oneof o { int32 a = 1; }\n"
+      "  oneof o { int32 b = 2; }\n}\n");
+  EXPECT_NE(oneof.find("schema.proto:4:9: \"o\" is already defined in \"A\"."), std::string::npos)
+      << oneof;
+}
+
 TEST(ProtoSchemaParse, Proto3RulesAreEnforced) {
   EXPECT_NE(parse_error("syntax = \"proto3\"; message A { required int32 a = 1; }")
                 .find("Required fields are not allowed in proto3"),
@@ -212,6 +234,33 @@ TEST(ProtoSchemaParse, Proto3RulesAreEnforced) {
       std::string::npos);
   EXPECT_NE(parse_error("syntax = \"proto4\";").find("Unrecognized syntax identifier \"proto4\""),
             std::string::npos);
+}
+
+// Rules protoc's own parser adds to the pool's: protoc would refuse these files too.
+TEST(ProtoSchemaParse, ProtocParserRulesApply) {
+  const std::string error = parse_error(
+      "syntax = \"proto3\";\nenum E {\n  option allow_alias = true;\n  A = 0;\n  B = 1;\n}\n");
+  // Reported where protoc reports it: once the enum is over (here, at the end of the file).
+  EXPECT_NE(error.find("schema.proto:7:1: \"E\" declares support for enum aliases but no enum "
+                       "values share field numbers."),
+            std::string::npos)
+      << error;
+}
+
+// proto3_optional on an extension records only that `optional` was written (extensions always
+// have presence): it does not make another schema.
+TEST(ProtoSchemaCanonicalText, OptionalOnAProto3ExtensionDoesNotMatter) {
+  auto with = parse_ok(R"(syntax = "proto3";
+    import "google/protobuf/descriptor.proto";
+    extend google.protobuf.FieldOptions { optional string unit = 50001; }
+    message M { extend google.protobuf.MessageOptions { optional int32 level = 50002; } })");
+  auto without = parse_ok(R"(syntax = "proto3";
+    import "google/protobuf/descriptor.proto";
+    extend google.protobuf.FieldOptions { string unit = 50001; }
+    message M { extend google.protobuf.MessageOptions { int32 level = 50002; } })");
+  ASSERT_TRUE(with && without);
+  EXPECT_EQ(with->canonical_text(), without->canonical_text());
+  EXPECT_FALSE(with->file()->extension(0)->has_optional_keyword());
 }
 
 TEST(ProtoSchemaParse, BadOptionValueIsReportedAtTheOption) {
@@ -378,6 +427,41 @@ TEST(ProtoSchemaParse, PathologicalNestingIsRefused) {
   EXPECT_NE(parse_error(nested).find("nested more than"), std::string::npos);
   EXPECT_FALSE(parse_error("message A { option (x) = " + std::string(100000, '{') + " }").empty());
   EXPECT_FALSE(parse_error(std::string(100000, '}')).empty());
+}
+
+// A message-typed custom option's value is read by the pool's text-format parser, which
+// recurses once per nested value, in "{...}" or "<...>".
+TEST(ProtoSchemaParse, PathologicallyNestedOptionValueIsRefused) {
+  const std::string prelude = R"(syntax = "proto3";
+    import "google/protobuf/descriptor.proto";
+    message R { R r = 1; string s = 2; }
+    extend google.protobuf.MessageOptions { R rr = 50000; }
+    message A { option (rr) = )";
+  auto nested = [](int depth, const std::string& open, const std::string& close) {
+    std::string value = "{ ";
+    for (int i = 0; i < depth; ++i) value += "r " + open + " ";
+    value += "s: \"x\"";
+    for (int i = 0; i < depth; ++i) value += " " + close;
+    return value + " }";
+  };
+  EXPECT_TRUE(parse_ok(prelude + nested(40, "{", "}") + "; }"));
+  for (const auto& [open, close] : {std::pair{"{", "}"}, std::pair{"<", ">"}}) {
+    const std::string error = parse_error(prelude + nested(20000, open, close) + "; }");
+    EXPECT_NE(error.find("nested more than"), std::string::npos) << error.substr(0, 200);
+  }
+}
+
+// A file without `syntax` is proto2, silently: libprotoc's parser would log a warning for it,
+// to stderr, for each schema registered.
+TEST(ProtoSchemaParse, NoSyntaxStatementLogsNothing) {
+  static int logged = 0;
+  logged = 0;
+  gp::LogHandler* previous =
+      gp::SetLogHandler([](gp::LogLevel, const char*, int, const std::string&) { ++logged; });
+  auto schema = ProtoSchema::parse("message Ping { optional int32 n = 1; }");
+  gp::SetLogHandler(previous);
+  EXPECT_TRUE(std::holds_alternative<std::shared_ptr<const ProtoSchema>>(schema));
+  EXPECT_EQ(logged, 0);
 }
 
 }  // namespace
