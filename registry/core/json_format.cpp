@@ -77,12 +77,24 @@ class JsonSchemaFormat final : public ParsedSchema {
   std::string canonical_;
 };
 
+
+
+// Boost.JSON stops at 32 levels by default; a schema nests two JSON levels per subschema
+// ("properties", then the property's schema), and the validator allows 256 subschema levels.
+constexpr std::size_t kMaxSchemaJsonDepth = 2 * 256 + 16;
+
+json::value parse_deep(std::string_view text, boost::system::error_code& ec) {
+  json::parse_options o;
+  o.max_depth = kMaxSchemaJsonDepth;
+  return json::parse(text, ec, {}, o);
+}
+
 }  // namespace
 
 ParseOutcome parse_json_schema(std::string_view text, const std::vector<ResolvedReference>& refs,
                                const FormatOptions& options) {
   boost::system::error_code ec;
-  json::value root = json::parse(text, ec);
+  json::value root = parse_deep(text, ec);
   if (ec) return {nullptr, "invalid JSON: " + ec.message()};
   if (!root.is_object() && !root.is_bool())
     return {nullptr, "a JSON Schema must be an object or a boolean"};
@@ -93,7 +105,7 @@ ParseOutcome parse_json_schema(std::string_view text, const std::vector<Resolved
     if (r.type != SchemaType::Json)
       return {nullptr, "reference '" + r.name + "' is a " + to_string(r.type) +
                            " schema; a JSON Schema can only reference JSON schemas"};
-    auto v = json::parse(r.text, ec);
+    auto v = parse_deep(r.text, ec);
     if (ec) return {nullptr, "reference '" + r.name + "' is not valid JSON"};
     parsed_refs.emplace(r.name, std::move(v));
     ref_texts.emplace(r.name, r.text);

@@ -34,11 +34,32 @@ Error invalid_version(const std::string& v) {
 }
 Error invalid_subject(const std::string& why) { return {422, 42208, "Invalid subject: " + why}; }
 
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
+    if (n == 9 || (n == 1 && c < 0xC2) || i + n >= s.size()) return false;
+    for (std::size_t k = 1; k <= n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    if (n == 2) {  // no overlong forms or UTF-16 surrogates
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) return false;
+    } else if (n == 3) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xF0 && c1 < 0x90) || c > 0xF4 || (c == 0xF4 && c1 >= 0x90)) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 std::optional<Error> check_subject_name(const std::string& subject) {
   if (subject.empty()) return invalid_subject("the subject name is empty");
   if (subject.size() > 1024) return invalid_subject("the subject name is longer than 1024 bytes");
   for (unsigned char c : subject)
     if (c < 0x20 || c == 0x7F) return invalid_subject("the subject name contains a control character");
+  if (!valid_utf8(subject)) return invalid_subject("the subject name is not UTF-8");
   return std::nullopt;
 }
 
@@ -121,26 +142,52 @@ Result<std::unique_ptr<Registry>> Registry::open(store::Store& store, RegistryOp
     r->next_id_ = std::max(r->next_id_, stored->id + 1);
   }
   for (auto& [id, entry] : r->schemas_) {
-    auto refs = r->resolve_references(entry.stored.references, 0);
-    if (!refs) return Error{500, 50001, "registry: schema " + std::to_string(id) + ": " + refs.error().message};
-    // The subject only chooses a Protobuf message type; any subject holding the id will do.
-    std::string subject;
-    for (const auto& [name, s] : r->subjects_)
-      for (const auto& [v, sid] : s.versions)
-        if (sid == id && subject.empty()) subject = name;
-    auto parsed = parse_schema(entry.stored.type, entry.stored.text, *refs, subject,
-                               r->options_.formats);
-    if (!parsed.schema)
-      return Error{500, 50001,
-                   "registry: stored schema " + std::to_string(id) + " no longer parses: " + parsed.error};
-    entry.parsed = parsed.schema;
-    entry.identity = identity_of(entry.stored.type, parsed.schema->canonical(), entry.stored.references);
+    if (auto err = r->parse_stored("", id, entry.parsed); !err.empty())
+      return Error{500, 50001, "registry: stored schema " + std::to_string(id) + " no longer parses: " + err};
+    entry.identity = identity_of(entry.stored.type, entry.parsed->canonical(), entry.stored.references);
     r->ids_by_identity_[entry.identity] = id;
+  }
+  // Protobuf: each subject validates with the message type its name picks.
+  for (const auto& [name, subject] : r->subjects_) {
+    for (const auto& [v, id] : subject.versions) {
+      auto e = r->schemas_.find(id);
+      if (e == r->schemas_.end() || e->second.stored.type != SchemaType::Protobuf) continue;
+      if (r->by_subject_.count({name, id})) continue;
+      std::shared_ptr<const ParsedSchema> parsed;
+      if (auto err = r->parse_stored(name, id, parsed); !err.empty())
+        return Error{500, 50001, "registry: stored schema " + std::to_string(id) + " (subject '" + name +
+                                     "') no longer parses: " + err};
+      r->by_subject_[{name, id}] = std::move(parsed);
+    }
   }
   return r;
 }
 
 // ---- helpers (callers hold the lock) ---------------------------------------------------------
+
+std::string Registry::parse_stored(const std::string& subject, int id,
+                                   std::shared_ptr<const ParsedSchema>& out) const {
+  const auto& entry = schemas_.at(id);
+  auto refs = resolve_references(entry.stored.references, 0);
+  if (!refs) return refs.error().message;
+  auto parsed = parse_schema(entry.stored.type, entry.stored.text, *refs, subject, options_.formats);
+  if (!parsed.schema) return parsed.error;
+  out = std::move(parsed.schema);
+  return {};
+}
+
+std::shared_ptr<const ParsedSchema> Registry::parsed_for(const std::string& subject, int id) const {
+  if (auto it = by_subject_.find({subject, id}); it != by_subject_.end()) return it->second;
+  return schemas_.at(id).parsed;
+}
+
+void Registry::forget_subject_parse(const std::string& subject, int id) {
+  auto s = subjects_.find(subject);
+  if (s != subjects_.end())
+    for (const auto& [v, sid] : s->second.versions)
+      if (sid == id) return;  // another version of the subject still uses it
+  by_subject_.erase({subject, id});
+}
 
 Result<int> Registry::resolve_version(const std::string& subject, const std::string& version,
                                       bool deleted) const {
@@ -152,6 +199,9 @@ Result<int> Registry::resolve_version(const std::string& subject, const std::str
     return s.versions.rbegin()->first;
   }
   long long v = 0;
+  if (version.empty() || version.size() > 11 ||
+      version.find_first_not_of("0123456789") != std::string::npos)
+    return invalid_version(version);
   try {
     std::size_t used = 0;
     v = std::stoll(version, &used);
@@ -220,7 +270,7 @@ CompatibilityReport Registry::check_against(const ParsedSchema& candidate, const
   if (level == CompatibilityLevel::None) return report;
   const auto& s = subjects_.at(subject);
   for (int v : versions) {
-    const auto& existing = *schemas_.at(s.versions.at(v)).parsed;
+    const auto& existing = *parsed_for(subject, s.versions.at(v));
     auto add = [&](const char* direction, const compat::Incompatibilities& found) {
       for (const auto& i : found) {
         report.compatible = false;
@@ -331,10 +381,19 @@ Result<int> Registry::register_schema(const std::string& subject, const SchemaIn
   if (auto st = commit(std::move(batch)); !st.ok) return store_failure(st);
 
   if (new_schema) {
-    schemas_[id] = Entry{std::move(stored), *parsed, identity};
+    std::shared_ptr<const ParsedSchema> plain = *parsed;
+    if (input.type == SchemaType::Protobuf) {
+      // The id's own parse is subject-free; this subject's choice is kept beside it.
+      std::vector<SchemaReference> unused;
+      auto again = parse("", input, unused);
+      if (!again) return again.error();
+      plain = *again;
+    }
+    schemas_[id] = Entry{std::move(stored), std::move(plain), identity};
     ids_by_identity_[identity] = id;
     next_id_ = id + 1;
   }
+  if (input.type == SchemaType::Protobuf) by_subject_[{subject, id}] = *parsed;
   auto& s = subjects_[subject];
   s.versions[version] = id;
   s.deleted[version] = false;
@@ -429,6 +488,14 @@ std::shared_ptr<const ParsedSchema> Registry::compiled(int id) const {
   return it == schemas_.end() ? nullptr : it->second.parsed;
 }
 
+std::shared_ptr<const ParsedSchema> Registry::compiled(const std::string& subject,
+                                                       const std::string& version) const {
+  std::shared_lock lk(mu_);
+  auto v = resolve_version(subject, version, false);
+  if (!v) return nullptr;
+  return parsed_for(subject, subjects_.at(subject).versions.at(*v));
+}
+
 Registry::Counts Registry::counts() const {
   std::shared_lock lk(mu_);
   Counts c;
@@ -494,6 +561,7 @@ Result<std::vector<int>> Registry::delete_subject(const std::string& subject, bo
   }
   compatibility_.erase(subject);
   modes_.erase(subject);
+  for (int id : ids) by_subject_.erase({subject, id});
   for (int id : orphans) {
     ids_by_identity_.erase(schemas_.at(id).identity);
     schemas_.erase(id);
@@ -505,7 +573,10 @@ Result<int> Registry::delete_version(const std::string& subject, const std::stri
                                      bool permanent) {
   std::unique_lock lk(mu_);
   if (auto e = writable(subject)) return *e;
-  auto v = resolve_version(subject, version, permanent);
+  // A soft delete of "latest" means the latest live version; a number may name a soft-deleted
+  // one (40406 for a second soft delete, the permanent delete's precondition otherwise).
+  const bool latest = version == "latest" || version == "-1";
+  auto v = resolve_version(subject, version, permanent || !latest);
   if (!v) return v.error();
   auto& s = subjects_.at(subject);
   const int id = s.versions.at(*v);
@@ -546,6 +617,7 @@ Result<int> Registry::delete_version(const std::string& subject, const std::stri
     schemas_.erase(id);
   }
   if (s.versions.empty()) subjects_.erase(subject);
+  forget_subject_parse(subject, id);
   return *v;
 }
 
@@ -684,7 +756,7 @@ Result<ValidationReport> Registry::validate(const std::string& subject, const st
     report.subject = subject;
     report.version = *v;
     report.id = subjects_.at(subject).versions.at(*v);
-    schema = schemas_.at(report.id).parsed;
+    schema = parsed_for(subject, report.id);
   }
   // Outside the lock: a big payload must not hold up registrations.
   report.errors = schema->validate(payload, binary, max_errors);
@@ -699,8 +771,8 @@ Result<VersionDiff> Registry::diff(const std::string& subject, const std::string
   auto b = resolve_version(subject, to, true);
   if (!b) return b.error();
   const auto& s = subjects_.at(subject);
-  const auto& old_schema = *schemas_.at(s.versions.at(*a)).parsed;
-  const auto& new_schema = *schemas_.at(s.versions.at(*b)).parsed;
+  const auto& old_schema = *parsed_for(subject, s.versions.at(*a));
+  const auto& new_schema = *parsed_for(subject, s.versions.at(*b));
   VersionDiff d;
   d.subject = subject;
   d.from = *a;

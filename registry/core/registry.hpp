@@ -170,8 +170,12 @@ class Registry {
   Result<VersionDiff> diff(const std::string& subject, const std::string& from,
                            const std::string& to) const;
 
-  // The parsed, ready-to-validate schema for an id (null when unknown).
+  // The parsed, ready-to-validate schema for an id (null when unknown). For Protobuf this is
+  // the file's first message; a subject may pick another one: use the subject's overload.
   std::shared_ptr<const ParsedSchema> compiled(int id) const;
+  // The schema a subject version validates with (null when the version does not exist).
+  std::shared_ptr<const ParsedSchema> compiled(const std::string& subject,
+                                               const std::string& version) const;
 
   struct Counts {
     std::size_t schemas = 0, subjects = 0, versions = 0;
@@ -189,6 +193,8 @@ class Registry {
   };
   struct Entry {
     StoredSchema stored;
+    // Parsed without a subject (Protobuf: the file's first message). Subjects that pick another
+    // message type have their own parse in by_subject_.
     std::shared_ptr<const ParsedSchema> parsed;
     std::string identity;  // type + canonical text + references: equal schemas, one id
   };
@@ -208,6 +214,12 @@ class Registry {
   store::Status commit(store::WriteBatch batch);
   std::optional<Error> writable(const std::string& subject) const;
   bool is_referenced(int id) const;
+  // The schema as `subject` uses it (the subject chooses a Protobuf message type).
+  std::shared_ptr<const ParsedSchema> parsed_for(const std::string& subject, int id) const;
+  // Parses a stored schema for a subject; empty error on success.
+  std::string parse_stored(const std::string& subject, int id,
+                           std::shared_ptr<const ParsedSchema>& out) const;
+  void forget_subject_parse(const std::string& subject, int id);
   CompatibilityLevel level_for(const std::string& subject) const;
   Mode mode_for(const std::string& subject) const;
 
@@ -216,6 +228,7 @@ class Registry {
   mutable std::shared_mutex mu_;
   std::map<int, Entry> schemas_;
   std::map<std::string, int> ids_by_identity_;
+  std::map<std::pair<std::string, int>, std::shared_ptr<const ParsedSchema>> by_subject_;
   std::map<std::string, Subject> subjects_;
   std::map<std::string, CompatibilityLevel> compatibility_;  // "" = global override
   std::map<std::string, Mode> modes_;                        // "" = global

@@ -25,10 +25,44 @@ namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+// Messages quote what the client sent (a subject, a path), which may not be UTF-8; JSON must
+// be. Invalid bytes become U+FFFD.
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 && c >= 0xC2 ? 2 : (c >> 4) == 14 ? 3
+                                     : (c >> 3) == 30 && c <= 0xF4   ? 4 : 0;
+    bool ok = n != 0 && i + n <= s.size();
+    for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && n == 3) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+    } else if (ok && n == 4) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+    }
+    if (ok) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Response error_response(unsigned status, int error_code, std::string_view message) {
   boost::json::object body;
   body["error_code"] = error_code;
-  body["message"] = message;
+  body["message"] = valid_utf8(message);
   return Response{status, boost::json::serialize(body)};
 }
 
@@ -142,10 +176,13 @@ Router::Match Router::match(const std::string& method, std::string_view path) co
 Response Router::dispatch(Request request) const {
   auto m = match(request.method, request.path);
   if (!m.handler) {
-    if (!m.allowed.empty())
-      return error_response(405, 40500,
-                            request.method + " is not allowed on " + request.path +
-                                " (allowed: " + m.allowed + ")");
+    if (!m.allowed.empty()) {
+      auto r = error_response(405, 40500,
+                              request.method + " is not allowed on " + request.path +
+                                  " (allowed: " + m.allowed + ")");
+      r.headers.emplace_back("Allow", m.allowed);
+      return r;
+    }
     return error_response(404, 40400, "no such endpoint: " + request.path);
   }
   request.params = std::move(m.params);

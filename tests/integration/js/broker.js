@@ -39,13 +39,14 @@ function canConnect (port) {
   })
 }
 
-// settings: { 'limits.max_packet_size': 1024, ... }. Returns { port, url, stop(), log() } or
-// null when mosquitto has no equivalent of a setting (the caller skips).
+// settings: { 'limits.max_packet_size': 1024, ... }. Returns { port, url, adminPort, adminUrl,
+// stop(), log() } or null when mosquitto has no equivalent of a setting (the caller skips).
 async function startBroker (settings = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-it-js-'))
   const logPath = path.join(dir, 'broker.log')
   let child
   let port
+  let admin
   let exited = false
   const deadline = Date.now() + 10000
   const spawnLogged = (cmd, args) => {
@@ -66,7 +67,12 @@ async function startBroker (settings = {}) {
     child = spawnLogged(bin, args)
     while (Date.now() < deadline && !exited) {
       try {
-        const m = /^(\S+) (\d+)/.exec(fs.readFileSync(path.join(dir, 'port'), 'utf8'))
+        // The file is written whole (renamed into place): the MQTT line first, then one line
+        // per further listener, "ADDR PORT admin" for the admin HTTP API.
+        const text = fs.readFileSync(path.join(dir, 'port'), 'utf8')
+        const m = /^(\S+) (\d+)/.exec(text)
+        const a = /^(\S+) (\d+) admin$/m.exec(text)
+        if (a) admin = { host: a[1], port: Number(a[2]) }
         if (m) { port = Number(m[2]); if (await canConnect(port)) break; port = undefined }
       } catch {}
       await sleep(20)
@@ -101,7 +107,17 @@ async function startBroker (settings = {}) {
     }
     if (!process.env.ACCORD_IT_KEEP_TMP) fs.rmSync(dir, { recursive: true, force: true })
   }
-  return { port, url: `mqtt://127.0.0.1:${port}`, stop, log, kind, pid: child.pid }
+  // adminPort/adminUrl: Accord's admin HTTP API (schema registry); undefined under mosquitto.
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    adminPort: admin && admin.port,
+    adminUrl: admin && `http://${admin.host.includes(':') ? `[${admin.host}]` : admin.host}:${admin.port}`,
+    stop,
+    log,
+    kind,
+    pid: child.pid
+  }
 }
 
 module.exports = { startBroker, kind }

@@ -293,9 +293,15 @@ message Reading { string device_id = 1; double temperature = 2; acme.common.Loca
   // Subject names the message type (TopicRecordNameStrategy): acme.Reading, not the first one.
   const int id = must_register("telemetry-acme.Reading",
                                proto_schema(reading, {{"acme/common.proto", "acme/common.proto", 1}}));
-  auto parsed = reg().compiled(id);
+  auto parsed = reg().compiled("telemetry-acme.Reading", "latest");
   ASSERT_NE(parsed, nullptr);
   EXPECT_TRUE(parsed->is_valid(R"({"deviceId":"d1","temperature":21.5,"where":{"lat":1,"lon":2}})"));
+  // The same file under a topic-named subject validates with its first message, Header.
+  EXPECT_EQ(must_register("telemetry-value",
+                          proto_schema(reading, {{"acme/common.proto", "acme/common.proto", 1}})),
+            id);
+  EXPECT_TRUE(reg().compiled("telemetry-value", "1")->is_valid(R"({"deviceId":"d1"})"));
+  EXPECT_FALSE(reg().compiled("telemetry-value", "1")->is_valid(R"({"temperature":1})"));
   EXPECT_FALSE(parsed->is_valid(R"({"deviceId":"d1","temperature":"hot"})"));
   EXPECT_FALSE(parsed->is_valid(R"({"nosuchfield":1})"));
   // Binary: field 2 (double) = 21.5, wire type 1.
@@ -316,7 +322,8 @@ message Reading { string device_id = 1; string temperature = 2; acme.common.Loca
   const auto msg = expect_error(r, 409);
   EXPECT_NE(msg.find("temperature"), std::string::npos) << msg;
   reopen();
-  EXPECT_TRUE(reg().compiled(id)->is_valid(R"({"deviceId":"d2","temperature":1})"));
+  EXPECT_TRUE(reg().compiled("telemetry-acme.Reading", "1")->is_valid(R"({"deviceId":"d2","temperature":1})"));
+  EXPECT_FALSE(reg().compiled("telemetry-value", "1")->is_valid(R"({"temperature":1})"));
 }
 
 TEST_F(Model, ValidateReportsEveryErrorWithItsPointer) {
