@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git curl python3
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
   librocksdb-dev libprotobuf-dev libprotoc-dev protobuf-compiler
