@@ -8,7 +8,7 @@
 
 #include "broker/core/config.hpp"
 #include "broker/store/store.hpp"
-#include "registry/http/admin_server.hpp"
+#include "registry/http/router.hpp"
 
 namespace accord {
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "registry/core/registry.hpp"
-#include "registry/http/admin_server.hpp"
+#include "registry/http/router.hpp"
 
 namespace accord::registry {
 

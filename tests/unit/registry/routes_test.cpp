@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "registry/core/routes.hpp"
+#include "registry/http/admin_server.hpp"
 #include "registry/http/auth.hpp"
 #include "registry_test_util.hpp"
 
