@@ -22,6 +22,9 @@ PayloadError no_message_error() {
 void check_required_fields(const ProtoSchema& schema, std::string_view bytes,
                            std::vector<PayloadError>& errors) {
   std::unique_ptr<gp::Message> message(schema.prototype()->New());
+  // Payloads come from outside: libprotobuf would log an ERROR line for each bad UTF-8 string;
+  // the structural walk already reported it to the caller.
+  gp::LogSilencer quiet;
   if (!message->ParsePartialFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     errors.push_back({"", "not a valid encoding of " + schema.message()->full_name()});
     return;

@@ -353,7 +353,13 @@ class WireWalker {
       uint64_t tag = 0;
       if (!in.read_varint(&tag)) return malformed(path, "truncated field tag in group");
       const int wire_type = static_cast<int>(tag & 7);
-      const int inner = static_cast<int>(tag >> 3);
+      // Checked before narrowing: a 64-bit tag must not alias a valid number, and fields inside
+      // an unknown group obey the same numbering as top-level ones (libprotobuf rejects both).
+      const uint64_t wide = tag >> 3;
+      if (wide == 0 || wide > kMaxFieldNumber)
+        return malformed(path, "invalid field number " + std::to_string(wide) + " in group " +
+                                   std::to_string(number));
+      const int inner = static_cast<int>(wide);
       if (wire_type == kEndGroup) {
         if (inner == number) return true;
         return malformed(path, "mismatched END_GROUP in field " + std::to_string(number));

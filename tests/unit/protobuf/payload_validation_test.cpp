@@ -144,6 +144,10 @@ TEST(ValidateBinary, MalformedStructureIsAnError) {
   EXPECT_FALSE(validate_binary(*schema, std::string(11, '\xff')).empty());  // varint too long
   EXPECT_FALSE(validate_binary(*schema, tag(9, 4)).empty());                // stray END_GROUP
   EXPECT_FALSE(validate_binary(*schema, len_field(3, "\x80")).empty());     // packed, cut varint
+  // Inside an unknown group (found by the fuzzer): field number 0, and a 64-bit tag whose low
+  // 32 bits of number alias the group's own end marker. libprotobuf rejects both.
+  EXPECT_FALSE(validate_binary(*schema, std::string("\x73\x00\x73\x74", 4)).empty());
+  EXPECT_FALSE(validate_binary(*schema, tag(14, 3) + varint((std::uint64_t{1} << 35) | (14u << 3) | 4)).empty());
   auto errors = validate_binary(*schema, len_field(1, "\xc3\x28"));         // invalid UTF-8, proto3
   ASSERT_EQ(errors.size(), 1u) << describe(errors);
   EXPECT_EQ(errors[0].path, "device_id");
