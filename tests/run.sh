@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to a green test run: installs what is missing (Debian
 # packages, MQTT.js from npm), builds everything with warnings as errors, runs the unit and
-# integration tests with ctest, prints the JSON-Schema-Test-Suite pass counts, then the packet-decoder fuzzer for a short bounded time.
+# integration tests with ctest, prints the JSON-Schema-Test-Suite pass counts, then the fuzzers (MQTT decoder, JSON Schema, Protobuf schemas) for a short bounded time.
 #   FUZZ_SECONDS=0 tests/run.sh   skips the fuzzer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,10 +14,7 @@ cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure --timeout 300 -j2
 # JSON Schema conformance: the official test suite's pass counts per draft (ctest ran it too;
 # this prints the numbers into the CI log).
-suite_bin=$(find build -name accord_jsonschema_suite -type f -perm -u+x | head -n1)
-if [ -n "$suite_bin" ]; then
-  "$suite_bin" tests/data/JSON-Schema-Test-Suite
-fi
+build/registry/jsonschema/accord_jsonschema_suite tests/data/JSON-Schema-Test-Suite
 if [ "${FUZZ_SECONDS:-60}" != 0 ] && [ -x tests/fuzz/run.sh ]; then
   bash tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" "$PWD/build-fuzz"
 fi
