@@ -1,4 +1,5 @@
 #include "registry/jsonschema/idna.hpp"
+#include "registry/jsonschema/utf8.hpp"
 
 #include <re2/re2.h>
 
@@ -36,24 +37,6 @@ int digit_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= '0' && c <= '9') return c - '0' + 26;
   return -1;
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // Unicode properties come from RE2's tables, so no character database is carried here.
