@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses with clang and runs each of them for a bounded time:
 #   accord_decoder_fuzz     MQTT packet decoder (broker/codec)           half of SECONDS
-#   accord_jsonschema_fuzz  JSON Schema compiler/validator (registry/jsonschema)  a quarter
-#   accord_protobuf_fuzz    .proto parsing + payload validation (registry/protobuf)  the rest
+#   accord_jsonschema_fuzz   JSON Schema compiler/validator (registry/jsonschema)  a third of the rest
+#   accord_protobuf_fuzz     .proto parsing + payload validation (registry/protobuf)  a third of the rest
+#   accord_cloudevents_fuzz  CloudEvents formats + attribute rules (registry/cloudevents)  what is left
 #
 #   tests/fuzz/run.sh [SECONDS] [BUILD_DIR]
 #
@@ -17,6 +18,7 @@
 # <name>-crash-...). Reproduce with e.g.
 #   BUILD_DIR/tests/fuzz/accord_decoder_fuzz BUILD_DIR/artifacts/crash-...
 #   BUILD_DIR/tests/fuzz/accord_jsonschema_fuzz BUILD_DIR/artifacts/jsonschema-crash-...
+#   BUILD_DIR/tests/fuzz/accord_cloudevents_fuzz BUILD_DIR/artifacts/cloudevents-crash-...
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -32,10 +34,13 @@ case "$seconds" in
     ;;
 esac
 
-# The split: decoder 50%, the registry harnesses share the rest; the shares add up to SECONDS.
+# The split: decoder 50%, the three registry harnesses share the rest equally (the last one
+# takes the remainder of the division); the shares add up to SECONDS.
 decoder_seconds=$((seconds / 2))
-jsonschema_seconds=$(((seconds - decoder_seconds) / 2))
-protobuf_seconds=$((seconds - decoder_seconds - jsonschema_seconds))
+registry_seconds=$((seconds - decoder_seconds))
+jsonschema_seconds=$((registry_seconds / 3))
+protobuf_seconds=$((registry_seconds / 3))
+cloudevents_seconds=$((registry_seconds - jsonschema_seconds - protobuf_seconds))
 
 mkdir -p "$build_dir"
 cmake -S "$src_dir" -B "$build_dir" -G Ninja \
@@ -46,7 +51,7 @@ cmake -S "$src_dir" -B "$build_dir" -G Ninja \
   exit 1
 }
 cmake --build "$build_dir" -j"$jobs" \
-  --target accord_decoder_fuzz accord_jsonschema_fuzz accord_protobuf_fuzz
+  --target accord_decoder_fuzz accord_jsonschema_fuzz accord_protobuf_fuzz accord_cloudevents_fuzz
 
 artifacts="$build_dir/artifacts"
 mkdir -p "$artifacts"
@@ -85,6 +90,7 @@ run_fuzzer() {
 run_fuzzer decoder "$decoder_seconds" 4096 "$artifacts/"
 run_fuzzer jsonschema "$jsonschema_seconds" 4096 "$artifacts/jsonschema-"
 run_fuzzer protobuf "$protobuf_seconds" 4096 "$artifacts/protobuf-"
+run_fuzzer cloudevents "$cloudevents_seconds" 4096 "$artifacts/cloudevents-"
 
 if [ "${#failed[@]}" -ne 0 ]; then
   echo "fuzzers with findings: ${failed[*]}" >&2
