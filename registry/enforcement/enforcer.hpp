@@ -1,0 +1,64 @@
+// The publish-path decision engine: given a PUBLISH as the broker sees it and the configured
+// policies, decide what happens to it. Pure: no sockets, no threads, no broker types.
+//
+// Policy order matters: the FIRST policy (in the order given) whose topic filter matches the
+// topic governs the publish, so put specific filters before general ones. A topic no filter
+// matches is NotGoverned.
+//
+// Threading: evaluate() is const and only reads immutable state plus per-policy atomic
+// counters, so any number of threads may call it at once without a lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "registry/enforcement/policy.hpp"
+#include "registry/enforcement/schema_source.hpp"
+#include "registry/enforcement/verdict.hpp"
+
+namespace accord::enforcement {
+
+// A PUBLISH, borrowed from the caller for the duration of evaluate().
+struct PublishView {
+  std::string_view topic;
+  int protocol_version = 5;  // 4 = MQTT 3.1.1, 5 = MQTT 5
+  std::optional<std::string> content_type;
+  std::vector<std::pair<std::string, std::string>> user_properties;
+  std::string_view payload;
+};
+
+struct PolicyStats {
+  std::string policy;
+  std::uint64_t evaluated = 0;
+  std::uint64_t failed = 0;  // includes dry-run failures: they are what a dry run is for
+};
+
+class Enforcer {
+ public:
+  // Throws std::invalid_argument with validate_policy()'s message for the first bad policy.
+  // `source` must outlive the Enforcer.
+  Enforcer(std::vector<Policy> policies, const SchemaSource& source);
+
+  Verdict evaluate(const PublishView& publish) const;
+
+  std::vector<PolicyStats> stats() const;
+  const std::vector<Policy>& policies() const { return policies_; }
+
+ private:
+  struct Counters {
+    std::atomic<std::uint64_t> evaluated{0}, failed{0};
+  };
+  const Policy* match(std::string_view topic, std::size_t& index) const;
+
+  std::vector<Policy> policies_;
+  const SchemaSource& source_;
+  std::unique_ptr<Counters[]> counters_;
+};
+
+}  // namespace accord::enforcement
