@@ -16,27 +16,15 @@
 
 #include "registry/jsonschema/jsonschema.hpp"
 
+#include "fuzz_support.hpp"
+
 namespace {
+
+using accord::fuzz::print_escaped;
 
 using namespace accord::jsonschema;
 
 constexpr std::size_t kMaxErrors = 100;
-
-void print_escaped(const char* label, std::string_view text) {
-  std::fprintf(stderr, "%s (%zu bytes): \"", label, text.size());
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      std::fprintf(stderr, "\\%c", c);
-    } else if (c == '\n') {
-      std::fprintf(stderr, "\\n");
-    } else if (c >= 0x20 && c < 0x7f) {
-      std::fputc(c, stderr);
-    } else {
-      std::fprintf(stderr, "\\x%02X\"\"", c);
-    }
-  }
-  std::fprintf(stderr, "\"\n");
-}
 
 [[noreturn]] void die(const char* what, std::string_view schema, std::string_view document,
                       const std::vector<Error>& errors) {

@@ -23,25 +23,13 @@
 #include "registry/protobuf/payload_validation.hpp"
 #include "registry/protobuf/proto_schema.hpp"
 
+#include "fuzz_support.hpp"
+
 namespace {
 
-using namespace accord::protobuf_schema;
+using accord::fuzz::print_escaped;
 
-void print_escaped(const char* label, std::string_view text) {
-  std::fprintf(stderr, "%s (%zu bytes): \"", label, text.size());
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      std::fprintf(stderr, "\\%c", c);
-    } else if (c == '\n') {
-      std::fprintf(stderr, "\\n");
-    } else if (c >= 0x20 && c < 0x7f) {
-      std::fputc(c, stderr);
-    } else {
-      std::fprintf(stderr, "\\x%02X\"\"", c);
-    }
-  }
-  std::fprintf(stderr, "\"\n");
-}
+using namespace accord::protobuf_schema;
 
 [[noreturn]] void die(const char* what, std::string_view text, std::string_view payload) {
   std::fprintf(stderr, "protobuf schema invariant broken: %s\n", what);
