@@ -1,14 +1,19 @@
 // accord: the broker daemon. Configuration, logging, signals and wiring only.
 #include <csignal>
 #include <exception>
+#include <boost/json/parse.hpp>
 #include <iostream>
 
 #include "broker/app/config_loader.hpp"
+#include "broker/app/observability.hpp"
 #include "broker/app/store_routes.hpp"
 #include "broker/core/log.hpp"
+#include "broker/gate/policy_gate.hpp"
+#include "broker/gate/policy_routes.hpp"
 #include "broker/net/server.hpp"
 #include "registry/core/registry.hpp"
 #include "registry/core/routes.hpp"
+#include "registry/enforcement/policy_json.hpp"
 #include "registry/http/admin_server.hpp"
 
 namespace {
@@ -74,6 +79,35 @@ int main(int argc, char** argv) {
       accord::log::info("registry_loaded", {{"schemas", counts.schemas},
                                             {"subjects", counts.subjects},
                                             {"versions", counts.versions}});
+    }
+    // Contract policies: the gate every publish passes. Declared after the registry it reads.
+    std::unique_ptr<accord::gate::PolicyGate> gate;
+    std::unique_ptr<accord::gate::PolicyControl> policy_control;
+    if (registry) {
+      std::vector<accord::enforcement::Policy> file_policies;
+      if (!config.policies_json.empty()) {
+        std::string error;  // validated at load
+        file_policies = *accord::enforcement::policies_from_json(
+            boost::json::parse(config.policies_json), error);
+      }
+      policy_control = std::make_unique<accord::gate::PolicyControl>(registry.get(), file_policies);
+      auto initial = policy_control->initial();
+      gate = std::make_unique<accord::gate::PolicyGate>(*registry, initial.policies);
+      policy_control->attach(*gate);
+      policy_control->add_routes(routes);
+      server.broker().set_publish_gate(gate.get());
+      accord::log::info("policies_loaded", {{"policies", initial.policies.size()},
+                                            {"source", initial.source},
+                                            {"note", initial.note}});
+    } else if (!config.policies_json.empty()) {
+      throw std::runtime_error("[[policies]] need the schema registry (registry.enabled = true)");
+    }
+    const accord::gate::GateMetrics* gate_metrics = gate ? &gate->metrics() : nullptr;
+    accord::add_metrics_route(routes, server.metrics(), server.broker(), gate_metrics);
+    if (config.sys_interval > 0) {
+      server.add_tick_hook([&server, gate_metrics, every = config.sys_interval, n = 0u]() mutable {
+        if (++n % every == 0) accord::publish_sys_topics(server.broker(), server.metrics(), gate_metrics);
+      });
     }
     // Declared after the server and the registry: stopped (and its requests finished) before
     // either goes away.

@@ -1,4 +1,5 @@
 #include "broker/app/config_loader.hpp"
+#include "broker/app/policy_config.hpp"
 
 #include <arpa/inet.h>
 
@@ -98,6 +99,8 @@ const std::vector<Key>& keys() {
                        "time from TCP accept until CONNECT must have arrived"));
     t.push_back(ms_key("server", "shutdown_grace_ms", &Config::shutdown_grace, 0, kHour,
                        "on SIGTERM/SIGINT, time to flush queued data before closing connections"));
+    t.push_back(int_key("server", "sys_interval", &Config::sys_interval, 0, 86'400,
+                        "seconds between $SYS/accord/... status messages (0: none)"));
     // [limits]
     t.push_back(int_key("limits", "max_packet_size", &Config::max_packet_size, 64, 268'435'460,
                         "largest MQTT packet in bytes, both directions (64..268435460, the protocol maximum)"));
@@ -459,6 +462,13 @@ std::optional<std::string> toml_listeners(Config& config, const Key& key, const 
 std::optional<std::string> apply_table(Config& config, const toml::table& root, std::string_view source) {
   for (const auto& [k, node] : root) {
     const std::string_view top = k.str();
+    if (top == "policies") {
+      std::string json_text;
+      if (auto err = policies_from_toml(node, json_text))
+        return fmt::format("{}{}", where(source, node.source()), *err);
+      config.policies_json = std::move(json_text);
+      continue;
+    }
     if (const Key* key = find_key("", top)) {  // listeners
       if (auto err = toml_listeners(config, *key, node, source)) return err;
       continue;
@@ -684,6 +694,7 @@ std::string config_to_toml(const Config& config) {
     }
     out += '\n';
   }
+  out += policies_to_toml(config.policies_json);
   return out;
 }
 

@@ -372,6 +372,10 @@ void Broker::publish(const MessagePtr& message) {
     publish_stored(message, {}, nullptr, nullptr, /*may_skip_store=*/true);
     return;
   }
+  publish_transient(message);
+}
+
+void Broker::publish_transient(const MessagePtr& message) {
   if (message->retain) apply_retained(message);
   thread_local Routed routed;
   routed.clear();

@@ -19,6 +19,7 @@
 #include "broker/core/executor.hpp"
 #include "broker/core/message.hpp"
 #include "broker/core/metrics.hpp"
+#include "broker/core/publish_gate.hpp"
 #include "broker/core/retained_trie.hpp"
 #include "broker/core/session.hpp"
 #include "broker/core/subscription_trie.hpp"
@@ -61,6 +62,9 @@ class Broker {
   // Routes a message to every matching subscription, and stores/clears it when retained. With a
   // durable store this is publish_stored() without a publisher to answer.
   void publish(const MessagePtr& message);
+  // Routes (and retains, in memory) without ever writing to the store: for what the broker
+  // itself publishes about its state ($SYS), which a restart recomputes anyway.
+  void publish_transient(const MessagePtr& message);
 
   // Durable mode. Stores what `message` changes together with `batch` (the retained message,
   // and a queue entry for every persistent session it goes to at QoS 1/2), and routes it only
@@ -82,6 +86,13 @@ class Broker {
     durable_ = store_ && store_->durability() != store::Durability::Memory;
   }
   bool durable() const { return durable_; }
+
+  // Before serving: every client PUBLISH and will passes `gate` (nullptr: none). Not owned.
+  void set_publish_gate(PublishGate* gate) { gate_ = gate; }
+  PublishGate* publish_gate() const { return gate_; }
+  // What the gate makes of a will about to be published: nullptr when it may not be published,
+  // else the message to publish (redirected to a dead-letter topic, perhaps).
+  MessagePtr gate_will(const mqtt::Will& will, std::string_view client_id, const void* origin);
   // Submits `batch` without waiting for it (durable mode; nothing otherwise): changes nobody is
   // told about, like forgetting an acknowledged message.
   void write(store::WriteBatch batch);
@@ -130,6 +141,7 @@ class Broker {
   ClockFn clock_;
   store::Store* store_ = nullptr;
   bool durable_ = false;
+  PublishGate* gate_ = nullptr;
   // Ids of stored messages (MessageRecord::id); continues where the store left off.
   std::atomic<std::uint64_t> next_message_id_{1};
 

@@ -28,6 +28,8 @@ struct Config {
   std::uint32_t max_connections = 100'000;
   std::chrono::milliseconds connect_timeout{10'000};  // TCP accept -> CONNECT must arrive
   std::chrono::milliseconds shutdown_grace{3'000};    // SIGTERM: time to flush before closing
+  // Seconds between $SYS/accord/... status publications (0: none).
+  std::uint32_t sys_interval = 10;
 
   // [limits]
   std::uint32_t max_packet_size = 1 << 20;      // bytes, both directions (MQTT 5 property too)
@@ -79,6 +81,10 @@ struct Config {
   std::string registry_protobuf_unknown_fields = "accept";  // accept | reject
   std::uint32_t registry_max_subjects = 100000;
   std::uint32_t registry_max_versions_per_subject = 10000;
+
+  // [[policies]]: contract policies for topics, as the JSON text of a policy array (the config
+  // loader reads the TOML tables; docs/enforcement.md). Empty: none.
+  std::string policies_json;
 
   // [log]
   std::string log_level = "info";   // trace, debug, info, warn, error, off

@@ -322,6 +322,21 @@ void Session::acknowledge_publish(mqtt::PacketType type, std::uint16_t id, std::
   }
 }
 
+void Session::acknowledge_in_order(mqtt::PacketType type, std::uint16_t id, std::uint8_t reason,
+                                   std::string why) {
+  // Earlier publishes still waiting for the store get their acks first (spec 4.6).
+  if (broker_.durable() && publishes_in_store_ > 0) {
+    broker_.commit({}, shared_from_this(),
+                   [type, id, reason, why = std::move(why), attachment = attachment_](
+                       const SessionPtr& s, bool) {
+                     if (s->link() && attachment == s->attachment_)
+                       s->acknowledge_publish(type, id, reason, why);
+                   });
+    return;
+  }
+  acknowledge_publish(type, id, reason, why);
+}
+
 void Session::on_publish(mqtt::Publish&& p) {
   if (!link_) return;
   const Config& cfg = broker_.config();
@@ -367,11 +382,43 @@ void Session::on_publish(mqtt::Publish&& p) {
     if (qos == 0) {
       protocol_error(ReasonCode::PayloadFormatInvalid, "payload is not valid UTF-8");
     } else {
-      acknowledge_publish(qos == 1 ? mqtt::PacketType::Puback : mqtt::PacketType::Pubrec, id,
-                          static_cast<std::uint8_t>(ReasonCode::PayloadFormatInvalid),
-                          "payload is not valid UTF-8");
+      acknowledge_in_order(qos == 1 ? mqtt::PacketType::Puback : mqtt::PacketType::Pubrec, id,
+                           static_cast<std::uint8_t>(ReasonCode::PayloadFormatInvalid),
+                           "payload is not valid UTF-8");
     }
     return;
+  }
+  // The contract check (policies on the topic), before anything is stored or acknowledged.
+  // Deleting a retained message (retain, empty payload) is not an event: never checked.
+  bool deliver = true;
+  if (PublishGate* gate = broker_.publish_gate(); gate && !(p.retain && p.payload.empty())) {
+    GateDecision d = gate->check(
+        GateRequest{client_id_, link_->version(), p.topic, &p.properties, p.payload, qos, false});
+    switch (d.action) {
+      case GateDecision::Action::Deliver:
+        break;
+      case GateDecision::Action::Reject:
+        if (qos > 0 && is_v5()) {
+          acknowledge_in_order(qos == 1 ? mqtt::PacketType::Puback : mqtt::PacketType::Pubrec, id,
+                               static_cast<std::uint8_t>(ReasonCode::PayloadFormatInvalid),
+                               std::move(d.reason));
+          return;
+        }
+        if (d.disconnect_unacked) {
+          protocol_error(ReasonCode::PayloadFormatInvalid, d.reason);
+          return;
+        }
+        deliver = false;  // no ack can say no: acknowledged as usual, delivered to nobody
+        break;
+      case GateDecision::Action::Drop:
+        deliver = false;
+        break;
+      case GateDecision::Action::Redirect:
+        p.topic = std::move(d.redirect_topic);
+        p.retain = false;  // a dead letter replaces no retained message
+        for (auto& prop : d.redirect_properties) p.properties.user_properties.push_back(std::move(prop));
+        break;
+    }
   }
   if (qos > 0) {
     auto outcome = inbound_.on_publish(id, qos);
@@ -391,6 +438,19 @@ void Session::on_publish(mqtt::Publish&& p) {
       acknowledge_publish(mqtt::PacketType::Pubrec, id, 0);
       return;
     }
+  }
+  if (!deliver) {
+    if (qos == 0) return;
+    // Acknowledged in order behind publishes still on their way to the store (spec 4.6).
+    if (broker_.durable() && publishes_in_store_ > 0) {
+      broker_.commit({}, shared_from_this(),
+                     [id, qos, attachment = attachment_](const SessionPtr& s, bool) {
+                       s->finish_publish_ack(attachment, id, qos, true);
+                     });
+    } else {
+      finish_publish_ack(attachment_, id, qos, true);
+    }
+    return;
   }
   auto message = make_message(std::move(p.topic), std::move(p.payload), qos, p.retain,
                               p.properties, broker_.now(), this);

@@ -112,6 +112,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void protocol_error(mqtt::ReasonCode reason, std::string_view why);
   void acknowledge_publish(mqtt::PacketType type, std::uint16_t id, std::uint8_t reason,
                            std::string_view why = {});
+  // The same, but behind the acks of publishes still waiting for the store.
+  void acknowledge_in_order(mqtt::PacketType type, std::uint16_t id, std::uint8_t reason,
+                            std::string why);
   bool is_v5() const;
 
   Broker& broker_;

@@ -333,6 +333,37 @@ void Connection::handle_connect(mqtt::Connect&& received) {
                    mqtt::ConnectReturnCode::NotAuthorized, "will QoS above the server maximum");
     return;
   }
+  // A will is a publish that happens later: the topic's policy checks it now, while the client
+  // can still be told (CONNACK 0x99 is MQTT 5's code for a will payload it cannot accept).
+  if (connect.will) {
+    if (core::PublishGate* gate = server_.broker().publish_gate()) {
+      mqtt::Will& will = *connect.will;
+      core::GateDecision d = gate->check(core::GateRequest{connect.client_id, version_, will.topic,
+                                                           &will.properties, will.payload,
+                                                           will.qos, true});
+      switch (d.action) {
+        case core::GateDecision::Action::Deliver:
+          break;
+        case core::GateDecision::Action::Reject:
+          if (v5 || d.disconnect_unacked) {
+            refuse_connect(static_cast<std::uint8_t>(ReasonCode::PayloadFormatInvalid),
+                           mqtt::ConnectReturnCode::NotAuthorized, "will: " + d.reason);
+            return;
+          }
+          connect.will.reset();  // 3.1.1, drop mode: connected, without the will
+          break;
+        case core::GateDecision::Action::Drop:
+          connect.will.reset();
+          break;
+        case core::GateDecision::Action::Redirect:
+          will.topic = std::move(d.redirect_topic);
+          will.retain = false;
+          for (auto& prop : d.redirect_properties)
+            will.properties.user_properties.push_back(std::move(prop));
+          break;
+      }
+    }
+  }
 
   // Keep-alive: MQTT 5 lets the server lower it (Server Keep Alive).
   std::uint16_t keep_alive = connect.keep_alive;

@@ -219,6 +219,7 @@ void Server::schedule_tick() {
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     broker_.tick();
+    for (auto& hook : tick_hooks_) hook();
     // Once a minute the store drops what expired on disk (sessions, retained messages,
     // unreferenced bodies), so disk use stays bounded under client churn.
     if (store_ && store_->durability() != store::Durability::Memory && ++ticks_ % 60 == 0) {

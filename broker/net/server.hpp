@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -61,6 +62,9 @@ class Server final : public core::Executor {
   // shutdown_grace to flush, then everything closes. Thread-safe, idempotent.
   void stop();
 
+  // Before run(): `hook` runs on the control thread once a second (with the broker's tick).
+  void add_tick_hook(std::function<void()> hook) { tick_hooks_.push_back(std::move(hook)); }
+
   std::vector<boost::asio::ip::tcp::endpoint> local_endpoints() const;
   core::Broker& broker() { return broker_; }
   core::Metrics& metrics() { return metrics_; }
@@ -90,6 +94,7 @@ class Server final : public core::Executor {
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   unsigned next_thread_ = 0;
   std::uint64_t ticks_ = 0;
+  std::vector<std::function<void()>> tick_hooks_;
   std::atomic<bool> stopping_{false};
   core::Clock::time_point stop_deadline_;
   std::vector<std::thread> workers_;

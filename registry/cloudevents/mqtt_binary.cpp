@@ -19,15 +19,23 @@ ParseResult parse_mqtt5_binary(const Mqtt5Binary& message) {
       add(out, name, "duplicate", "user property " + shown(name) + " is given more than once");
       continue;
     }
-    // The binding maps datacontenttype to the MQTT Content Type property, not a user property.
+    // The binding maps datacontenttype to the MQTT Content Type property. The CloudEvents
+    // JavaScript SDK writes it as a user property as well (and reads it back only from there),
+    // so a copy that agrees with Content Type, or stands in for a missing one, is accepted; one
+    // that contradicts it is not.
     if (name == "datacontenttype") {
-      add(out, name, "binding", "datacontenttype must be carried in the MQTT Content Type property");
+      if (message.content_type && *message.content_type != value)
+        add(out, name, "binding",
+            "datacontenttype user property " + shown(value) +
+                " contradicts the MQTT Content Type " + shown(*message.content_type));
+      else if (!message.content_type)
+        result.event.datacontenttype = value;
       continue;
     }
     // Binary mode carries every value in its canonical string form, so any type is a string here.
     detail::set_attribute(result.event, name, value);
   }
-  result.event.datacontenttype = message.content_type;
+  if (message.content_type) result.event.datacontenttype = message.content_type;
   if (!message.payload.empty()) result.event.data_bytes = std::string(message.payload);
   detail::check_event(result.event, out);
   return result;

@@ -124,6 +124,8 @@ Result<std::unique_ptr<Registry>> Registry::open(store::Store& store, RegistryOp
         r->compatibility_[key.substr(codec::kConfigPrefix.size())] = *level;
     } else if (key.rfind(codec::kModePrefix, 0) == 0) {
       if (auto mode = parse_mode(setting->first)) r->modes_[key.substr(codec::kModePrefix.size())] = *mode;
+    } else {
+      r->opaque_settings_[key] = setting->first;
     }
   }
   for (const auto& [key, value] : records[RegistryTable::Versions]) {
@@ -301,10 +303,32 @@ Error Registry::store_failure(const store::Status& status) const {
 }
 
 store::Status Registry::commit(store::WriteBatch batch) {
+  // Callers hold the write lock and update memory after this: readers that see the new
+  // generation can only read once that update is done.
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   std::promise<store::Status> done;
   auto f = done.get_future();
   store_.submit(std::move(batch), [&done](const store::Status& s) { done.set_value(s); });
   return f.get();
+}
+
+std::optional<std::string> Registry::stored_setting(const std::string& key) const {
+  std::shared_lock lk(mu_);
+  auto it = opaque_settings_.find(key);
+  if (it == opaque_settings_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> Registry::store_setting(const std::string& key,
+                                                   const std::optional<std::string>& value) {
+  std::unique_lock lk(mu_);
+  store::WriteBatch batch;
+  if (value) batch.put_registry(RegistryTable::Settings, key, codec::encode_setting(*value));
+  else batch.delete_registry(RegistryTable::Settings, key);
+  if (auto st = commit(std::move(batch)); !st.ok) return st.message;
+  if (value) opaque_settings_[key] = *value;
+  else opaque_settings_.erase(key);
+  return std::nullopt;
 }
 
 std::optional<Error> Registry::writable(const std::string& subject) const {

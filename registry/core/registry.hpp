@@ -11,6 +11,7 @@
 // (routes.cpp) only translates.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -177,6 +178,18 @@ class Registry {
   std::shared_ptr<const ParsedSchema> compiled(const std::string& subject,
                                                const std::string& version) const;
 
+  // Settings other parts of accord keep in the registry's settings table, opaque to the registry
+  // (the enforcement policies set through the admin API: key "accord.policies"). Keys must not
+  // start with "config/" or "mode/" or be "next_id".
+  std::optional<std::string> stored_setting(const std::string& key) const;
+  // Writes (or, with nullopt, deletes) one; returns the store's error message on failure.
+  std::optional<std::string> store_setting(const std::string& key,
+                                           const std::optional<std::string>& value);
+
+  // Grows with every committed change (taken before the change becomes visible to readers, who
+  // wait on the lock): a cache that saw generation G may keep what it read until this differs.
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
   struct Counts {
     std::size_t schemas = 0, subjects = 0, versions = 0;
   };
@@ -232,7 +245,9 @@ class Registry {
   std::map<std::string, Subject> subjects_;
   std::map<std::string, CompatibilityLevel> compatibility_;  // "" = global override
   std::map<std::string, Mode> modes_;                        // "" = global
+  std::map<std::string, std::string> opaque_settings_;       // stored_setting()
   int next_id_ = 1;
+  std::atomic<std::uint64_t> generation_{1};
 };
 
 }  // namespace accord::registry

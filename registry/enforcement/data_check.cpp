@@ -20,7 +20,7 @@ void add_errors(Verdict& v, const std::vector<registry::PayloadError>& errors) {
     // JSON pointers start with '/', Protobuf field paths do not; both read as "data/<path>".
     std::string where = "data";
     if (!e.location.empty()) where += (e.location.front() == '/' ? "" : "/") + e.location;
-    v.errors.push_back({std::move(where), e.message});
+    add_finding(v, FailureReason::DataInvalid, std::move(where), e.message);
   }
 }
 
@@ -30,12 +30,12 @@ void check_data(const Policy& policy, const SchemaSource& source, const DataToCh
                 Verdict& v) {
   v.subject = in.pin && !in.pin->id ? in.pin->subject : in.subject;
   if (!in.format) {
-    v.errors.push_back({"datacontenttype", "data of content type '" + in.content_type +
-                                               "' cannot be validated (JSON or Protobuf only)"});
+    add_finding(v, FailureReason::DataInvalid, "datacontenttype", "data of content type '" + in.content_type +
+                                               "' cannot be validated (JSON or Protobuf only)");
     return;
   }
   if (!in.data) {
-    v.errors.push_back({"data", "the event has no data to validate"});
+    add_finding(v, FailureReason::DataInvalid, "data", "the event has no data to validate");
     return;
   }
   const bool binary = *in.format == DataFormat::ProtobufBinary;
@@ -46,7 +46,7 @@ void check_data(const Policy& policy, const SchemaSource& source, const DataToCh
   if (in.pin) {
     chosen = in.pin->id ? source.by_id(*in.pin->id) : source.get(in.pin->subject, in.pin->version);
     if (!chosen) {
-      v.errors.push_back({"dataschema", "dataschema names no registered schema"});
+      add_finding(v, FailureReason::SchemaNotFound, "dataschema", "dataschema names no registered schema");
       return;
     }
   } else if (policy.version_selection == VersionSelection::AnyRegistered) {
@@ -66,7 +66,8 @@ void check_data(const Policy& policy, const SchemaSource& source, const DataToCh
     chosen = source.get(in.subject, "latest");
   }
   if (!chosen) {
-    v.errors.push_back({"data", "no schema is registered under subject '" + in.subject + "'"});
+    add_finding(v, FailureReason::SchemaNotFound, "data",
+                "no schema is registered under subject '" + in.subject + "'");
     return;
   }
   set_schema(v, *chosen);

@@ -11,6 +11,12 @@
 
 namespace accord::enforcement::detail {
 
+// Appends a finding; the verdict's failure class is that of its first finding.
+inline void add_finding(Verdict& v, FailureReason reason, std::string where, std::string message) {
+  if (v.errors.empty()) v.failure = reason;
+  v.errors.push_back({std::move(where), std::move(message)});
+}
+
 // "Application/JSON; charset=utf-8" -> "application/json": media types compare without
 // parameters and case-insensitively (RFC 2045).
 std::string media_type(std::string_view content_type);

@@ -22,6 +22,20 @@ const char* to_string(Outcome outcome) {
   return "unknown";
 }
 
+const char* to_string(FailureReason reason) {
+  switch (reason) {
+    case FailureReason::None: return "none";
+    case FailureReason::PayloadTooLarge: return "payload_too_large";
+    case FailureReason::NotCloudEvent: return "not_cloudevent";
+    case FailureReason::ContentMode: return "content_mode";
+    case FailureReason::Attribute: return "attribute";
+    case FailureReason::TypeNotAllowed: return "type_not_allowed";
+    case FailureReason::SchemaNotFound: return "schema_not_found";
+    case FailureReason::DataInvalid: return "data_invalid";
+  }
+  return "unknown";
+}
+
 namespace {
 
 Outcome outcome_for(FailureAction action) {
@@ -62,16 +76,17 @@ ce::ParseResult parse(ContentMode mode, const PublishView& p) {
 void inspect(const Policy& policy, const SchemaSource& source, const PublishView& p, Verdict& v) {
   if (policy.max_payload_bytes && p.payload.size() > policy.max_payload_bytes) {
     // Checked first so an oversized payload is never parsed.
-    v.errors.push_back({"payload", "payload is " + std::to_string(p.payload.size()) +
-                                       " bytes, over the limit of " +
-                                       std::to_string(policy.max_payload_bytes)});
+    detail::add_finding(v, FailureReason::PayloadTooLarge, "payload",
+                        "payload is " + std::to_string(p.payload.size()) +
+                            " bytes, over the limit of " + std::to_string(policy.max_payload_bytes));
     return;
   }
   auto mode = detail::detect_mode(p, policy.require_cloudevents);
   if (!mode) {
     if (policy.require_cloudevents) {
-      v.errors.push_back({"content-mode", "not a CloudEvent (no cloudevents content type and no "
-                                          "specversion user property)"});
+      detail::add_finding(v, FailureReason::NotCloudEvent, "content-mode",
+                          "not a CloudEvent (no cloudevents content type and no specversion "
+                          "user property)");
       return;
     }
     // A plain payload on a topic that tolerates them: its only possible subject is the topic.
@@ -85,17 +100,23 @@ void inspect(const Policy& policy, const SchemaSource& source, const PublishView
   }
   if (std::find(policy.allowed_modes.begin(), policy.allowed_modes.end(), *mode) ==
       policy.allowed_modes.end()) {
-    v.errors.push_back({"content-mode", std::string("content mode ") + to_string(*mode) +
-                                            " is not allowed on this topic"});
+    detail::add_finding(v, FailureReason::ContentMode, "content-mode",
+                        std::string("content mode ") + to_string(*mode) +
+                            " is not allowed on this topic");
     return;
   }
   auto parsed = parse(*mode, p);
   for (auto& violation : parsed.violations)
-    v.errors.push_back({violation.attribute, violation.message});
+    // A violation without an attribute is about the envelope as a whole (not JSON, not an
+    // object, an undecodable protobuf event): not a CloudEvent at all.
+    detail::add_finding(v, violation.attribute.empty() ? FailureReason::NotCloudEvent
+                                                       : FailureReason::Attribute,
+                        violation.attribute, violation.message);
   if (!parsed.ok()) return;
   const auto& e = parsed.event;
   if (!type_allowed(policy, e.type)) {
-    v.errors.push_back({"type", "type '" + e.type + "' is not allowed on this topic"});
+    detail::add_finding(v, FailureReason::TypeNotAllowed, "type",
+                        "type '" + e.type + "' is not allowed on this topic");
     return;
   }
   if (!policy.validate_data) return;

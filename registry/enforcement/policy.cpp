@@ -1,6 +1,7 @@
 #include "registry/enforcement/policy.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "broker/codec/topic.hpp"
 
@@ -27,6 +28,12 @@ const char* to_string(FailureAction action) {
 
 std::string validate_policy(const Policy& p) {
   const std::string who = "policy '" + p.name + "': ";
+  // Names end up in metric labels, $SYS topic levels and URLs: keep them plain.
+  if (p.name.empty()) return "policy: name is empty";
+  if (p.name.size() > 128) return who + "name is longer than 128 characters";
+  for (unsigned char c : p.name)
+    if (!std::isalnum(c) && c != '.' && c != '_' && c != '-')
+      return who + "name may only use letters, digits, '.', '_' and '-'";
   if (p.topic_filter.empty()) return who + "topic filter is empty";
   if (!mqtt::is_valid_topic_filter(p.topic_filter))
     return who + "topic filter '" + p.topic_filter + "' is not a valid MQTT filter ('+' and '#' must be whole levels, '#' last)";

@@ -24,6 +24,13 @@ enum class SubjectStrategy : std::uint8_t {
   TopicType,  // subject = topic + "-" + type
 };
 
+// What "reject" does when the publish has no acknowledgement to carry a reason code (MQTT 3.1.1
+// at any QoS, MQTT 5 at QoS 0).
+enum class UnackedReject : std::uint8_t {
+  Drop,        // acknowledge as usual (3.1.1) and deliver to nobody
+  Disconnect,  // close the connection (MQTT 5: DISCONNECT 0x99 with the reason first)
+};
+
 enum class VersionSelection : std::uint8_t {
   Latest,         // the subject's latest live version
   AnyRegistered,  // any live version: lets old producers keep publishing during a rollout
@@ -44,6 +51,9 @@ struct Policy {
   bool dry_run = false;           // evaluate and report, but always accept
   SubjectStrategy subject_strategy = SubjectStrategy::Type;
   VersionSelection version_selection = VersionSelection::Latest;
+  UnackedReject reject_without_ack = UnackedReject::Drop;
+
+  bool operator==(const Policy&) const = default;
 };
 
 // Why a policy cannot be used, or "" when it can. Checked when an Enforcer is built so a bad

@@ -18,6 +18,21 @@ enum class Outcome : std::uint8_t {
 };
 const char* to_string(Outcome outcome);
 
+// Why a publish failed, as a closed set: the label metrics count by (a reason string would give
+// one time series per distinct message).
+enum class FailureReason : std::uint8_t {
+  None,
+  PayloadTooLarge,  // over the policy's max_payload_bytes
+  NotCloudEvent,    // CloudEvents required and the publish is none
+  ContentMode,      // a content mode the policy does not allow
+  Attribute,        // a CloudEvents attribute rule (missing id, bad time, ...)
+  TypeNotAllowed,   // type outside the policy's allowed types
+  SchemaNotFound,   // no registered schema for the subject or the dataschema pin
+  DataInvalid,      // data fails its schema, or cannot be read as its content type
+};
+inline constexpr int kFailureReasonCount = 8;
+const char* to_string(FailureReason reason);  // "payload_too_large", ...
+
 // One broken rule. `where`: a CloudEvents attribute ("time"), the data with a JSON pointer or
 // field path ("data/temperature"), a policy check ("content-mode", "type", "payload"), or "".
 struct Finding {
@@ -43,6 +58,7 @@ struct Verdict {
   std::string subject;  // registry subject the data was checked against ("" if none)
   int version = 0;      // 0 when unknown (e.g. pinned by id)
   int schema_id = 0;
+  FailureReason failure = FailureReason::None;  // the class of the first finding
   std::string reason;   // the first finding on one line (the MQTT 5 reason string); "" if none
   std::vector<Finding> errors;
   // DeadLettered (or would be, in a dry run): where to publish and what to attach. The value of

@@ -76,6 +76,10 @@ std::uint16_t pick_free_port() {
 
 bool BrokerProcess::supports(BrokerKind kind, const BrokerOptions& options, std::string* unsupported) {
   if (kind == BrokerKind::Accord) return true;
+  if (!options.config_toml.empty()) {
+    if (unsupported) *unsupported = "config file";
+    return false;
+  }
   for (const auto& [k, v] : options.settings) {
     if (!mosquitto_equivalents().count(k)) {
       if (unsupported) *unsupported = k;
@@ -209,6 +213,10 @@ void BrokerProcess::start(std::chrono::milliseconds timeout) {
     // later settings win).
     argv.push_back("--set");
     argv.push_back("store.data_dir=" + dir_ + "/data");
+    if (!options_.config_toml.empty()) {
+      std::ofstream(dir_ + "/accord.toml") << options_.config_toml;
+      argv.insert(argv.begin() + 1, {"--config", dir_ + "/accord.toml"});
+    }
     for (const auto& [k, v] : options_.settings) {
       argv.push_back("--set");
       argv.push_back(k + "=" + v);

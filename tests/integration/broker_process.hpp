@@ -31,6 +31,9 @@ const char* broker_kind_name(BrokerKind k);
 struct BrokerOptions {
   // Accord --set section.key=value pairs, e.g. {"limits.max_packet_size", "1024"}.
   std::vector<std::pair<std::string, std::string>> settings;
+  // Accord only: a config file (written to DIR/accord.toml, given with --config), for what
+  // --set cannot say, like [[policies]] tables. Settings above still win over it.
+  std::string config_toml;
 };
 
 class BrokerProcess {

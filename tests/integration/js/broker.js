@@ -1,5 +1,6 @@
 // Starts the broker under test for one test file, the same way as the C++ fixture:
-//   accord:    $ACCORD_BIN --listen 127.0.0.1:0 --port-file DIR/port --log-level debug [--set k=v]
+//   accord:    $ACCORD_BIN [--config DIR/accord.toml] --listen 127.0.0.1:0 --port-file DIR/port
+//              --log-level debug [--set k=v]
 //   mosquitto: ACCORD_TEST_BROKER=mosquitto, mosquitto -c DIR/mosquitto.conf on a free port.
 'use strict'
 const { spawn } = require('node:child_process')
@@ -39,9 +40,12 @@ function canConnect (port) {
   })
 }
 
-// settings: { 'limits.max_packet_size': 1024, ... }. Returns { port, url, adminPort, adminUrl,
-// stop(), log() } or null when mosquitto has no equivalent of a setting (the caller skips).
-async function startBroker (settings = {}) {
+// settings: { 'limits.max_packet_size': 1024, ... }. options.config: the text of a TOML
+// configuration file, written to the temp dir and passed with --config (the --set options still
+// win over it). Returns { port, url, adminPort, adminUrl, stop(), log() } or null when mosquitto
+// has no equivalent of a setting or of a config file (the caller skips).
+async function startBroker (settings = {}, options = {}) {
+  if (kind !== 'accord' && options.config !== undefined) return null
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accord-it-js-'))
   const logPath = path.join(dir, 'broker.log')
   let child
@@ -60,9 +64,15 @@ async function startBroker (settings = {}) {
   if (kind === 'accord') {
     const bin = process.env.ACCORD_BIN
     if (!bin || !fs.existsSync(bin)) throw new Error(`ACCORD_BIN not set or missing: '${bin}'`)
+    const args = []
+    if (options.config !== undefined) {
+      const configPath = path.join(dir, 'accord.toml')
+      fs.writeFileSync(configPath, options.config)
+      args.push('--config', configPath)
+    }
     // The admin API on a free port: the default 8081 would clash between parallel tests.
-    const args = ['--listen', '127.0.0.1:0', '--port-file', path.join(dir, 'port'), '--log-level', 'debug',
-      '--set', 'admin.listen=127.0.0.1:0', '--set', `store.data_dir=${path.join(dir, 'data')}`]
+    args.push('--listen', '127.0.0.1:0', '--port-file', path.join(dir, 'port'), '--log-level', 'debug',
+      '--set', 'admin.listen=127.0.0.1:0', '--set', `store.data_dir=${path.join(dir, 'data')}`)
     for (const [k, v] of Object.entries(settings)) args.push('--set', `${k}=${v}`)
     child = spawnLogged(bin, args)
     while (Date.now() < deadline && !exited) {
@@ -97,7 +107,9 @@ async function startBroker (settings = {}) {
   const log = () => { try { return fs.readFileSync(logPath, 'utf8') } catch { return '' } }
   if (!port) {
     if (child && !exited) child.kill('SIGKILL')
-    throw new Error(`broker (${kind}) did not start. Log:\n${log()}`)
+    const text = log()
+    if (!process.env.ACCORD_IT_KEEP_TMP) fs.rmSync(dir, { recursive: true, force: true })
+    throw new Error(`broker (${kind}) did not start. Log:\n${text}`)
   }
   const stop = async () => {
     if (!exited) {

@@ -165,8 +165,16 @@ std::vector<Row> table() {
   add(M("mqtt_duplicate_id", std::nullopt, with(base_props(), {{"id", "B"}}), "", false, "id", "duplicate"));
   add(M("mqtt_prefixed_name", std::nullopt, with(base_props(), {{"ce-traceid", "x"}}), "", false, "ce-traceid", "name"));
   add(M("mqtt_bad_content_type", "not a media type", base_props(), "x", false, "datacontenttype", "RFC2046"));
-  add(M("mqtt_datacontenttype_user_property", std::nullopt, with(base_props(), {{"datacontenttype", "text/plain"}}), "",
-        false, "datacontenttype", "binding"));
+  // The CloudEvents JS SDK also writes datacontenttype as a user property: tolerated unless it
+  // contradicts the Content Type property.
+  add(M("mqtt_datacontenttype_user_property_contradicts", "application/json",
+        with(base_props(), {{"datacontenttype", "text/plain"}}), "{}", false, "datacontenttype", "binding"));
+  add(M("mqtt_datacontenttype_user_property_agrees", "application/json",
+        with(base_props(), {{"datacontenttype", "application/json"}}), "{}", true));
+  add(M("mqtt_datacontenttype_user_property_only", std::nullopt,
+        with(base_props(), {{"datacontenttype", "text/plain"}}), "x", true));
+  add(M("mqtt_datacontenttype_user_property_bad", std::nullopt,
+        with(base_props(), {{"datacontenttype", "plain"}}), "x", false, "datacontenttype", "RFC2046"));
   add(M("mqtt_bad_time", std::nullopt, with(base_props(), {{"time", "2020-13-01T00:00:00Z"}}), "", false, "time",
         "RFC3339"));
   // --- protobuf format ---

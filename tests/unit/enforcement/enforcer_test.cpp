@@ -387,6 +387,38 @@ TEST_F(EnforcerTest, FirstMatchingPolicyWins) {
   EXPECT_EQ(v.outcome, Outcome::Rejected);
 }
 
+// Metrics count failures by class; each class comes from the first finding.
+TEST_F(EnforcerTest, FailuresAreClassifiedByTheirFirstFinding) {
+  auto p = policy();
+  p.allowed_types = {"com.example.*"};
+  p.allowed_modes = {ContentMode::StructuredJson, ContentMode::Protobuf};
+  p.max_payload_bytes = 2000;
+  auto e = enforcer({p});
+  auto failure = [&](const PublishView& view) { return e.evaluate(view).failure; };
+  EXPECT_EQ(failure(mqtt5_structured("thermostats/1", structured(reading("20")))), FailureReason::None);
+  EXPECT_EQ(failure(mqtt5_structured("thermostats/1", std::string(3000, ' '))),
+            FailureReason::PayloadTooLarge);
+  EXPECT_EQ(failure(PublishView{"thermostats/1", 5, std::nullopt, {}, "21.5"}),
+            FailureReason::NotCloudEvent);
+  EXPECT_EQ(failure(PublishView{"thermostats/1", 4, std::nullopt, {}, "not json"}),
+            FailureReason::NotCloudEvent);
+  EXPECT_EQ(failure(PublishView{"thermostats/1", 5, "application/json",
+                                {{"specversion", "1.0"}, {"id", "1"}, {"source", "/x"},
+                                 {"type", kType}},
+                                reading("20")}),
+            FailureReason::ContentMode);
+  EXPECT_EQ(failure(mqtt5_structured("thermostats/1",
+                                     structured(reading("20"), kType, R"(,"time":"yesterday")"))),
+            FailureReason::Attribute);
+  EXPECT_EQ(failure(mqtt5_structured("thermostats/1", structured(reading("20"), "org.other.t"))),
+            FailureReason::TypeNotAllowed);
+  EXPECT_EQ(failure(mqtt5_structured("thermostats/1", structured(reading("20"), "com.example.none"))),
+            FailureReason::SchemaNotFound);
+  EXPECT_EQ(failure(mqtt5_structured("thermostats/1", structured(reading("99")))),
+            FailureReason::DataInvalid);
+  EXPECT_STREQ(to_string(FailureReason::DataInvalid), "data_invalid");
+}
+
 TEST_F(EnforcerTest, PolicyValidationReportsBadPolicies) {
   Policy ok;
   ok.name = "p";
