@@ -390,8 +390,14 @@ void Session::on_publish(mqtt::Publish&& p) {
   }
   // The contract check (policies on the topic), before anything is stored or acknowledged.
   // Deleting a retained message (retain, empty payload) is not an event: never checked.
+  // A resent QoS 2 publish whose first copy was already taken is not checked again: the answer
+  // could differ if the policy or schema changed meanwhile, and the id is already in flight.
   bool deliver = true;
-  if (PublishGate* gate = broker_.publish_gate(); gate && !(p.retain && p.payload.empty())) {
+  const auto& awaiting = inbound_.pending_qos2();
+  const bool resent_qos2 =
+      qos == 2 && std::find(awaiting.begin(), awaiting.end(), id) != awaiting.end();
+  if (PublishGate* gate = broker_.publish_gate();
+      gate && !resent_qos2 && !(p.retain && p.payload.empty())) {
     GateDecision d = gate->check(
         GateRequest{client_id_, link_->version(), p.topic, &p.properties, p.payload, qos, false});
     switch (d.action) {

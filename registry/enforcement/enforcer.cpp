@@ -136,34 +136,29 @@ void inspect(const Policy& policy, const SchemaSource& source, const PublishView
 }  // namespace
 
 Enforcer::Enforcer(std::vector<Policy> policies, const SchemaSource& source)
-    : policies_(std::move(policies)),
-      source_(source),
-      counters_(std::make_unique<Counters[]>(policies_.size())) {
+    : policies_(std::move(policies)), source_(source) {
   for (const auto& p : policies_)
     if (auto error = validate_policy(p); !error.empty()) throw std::invalid_argument(error);
 }
 
-const Policy* Enforcer::match(std::string_view topic, std::size_t& index) const {
-  for (index = 0; index < policies_.size(); ++index)
-    if (mqtt::topic_matches_filter(topic, policies_[index].topic_filter)) return &policies_[index];
+const Policy* Enforcer::match(std::string_view topic) const {
+  for (const auto& p : policies_)
+    if (mqtt::topic_matches_filter(topic, p.topic_filter)) return &p;
   return nullptr;
 }
 
 Verdict Enforcer::evaluate(const PublishView& p) const {
   Verdict v;
-  std::size_t index = 0;
-  const Policy* policy = match(p.topic, index);
+  const Policy* policy = match(p.topic);
   if (!policy) return v;  // NotGoverned
   v.policy = policy->name;
   v.dry_run = policy->dry_run;
   inspect(*policy, source_, p, v);
 
-  counters_[index].evaluated.fetch_add(1, std::memory_order_relaxed);
   if (v.errors.empty()) {
     v.outcome = v.would_be = Outcome::Accepted;
     return v;
   }
-  counters_[index].failed.fetch_add(1, std::memory_order_relaxed);
   v.reason = one_line(v.errors.front());
   v.would_be = outcome_for(policy->action);
   v.outcome = policy->dry_run ? Outcome::Accepted : v.would_be;
@@ -179,14 +174,6 @@ Verdict Enforcer::evaluate(const PublishView& p) const {
     for (const auto& f : v.errors) props.emplace_back(kDeadLetterError, one_line(f));
   }
   return v;
-}
-
-std::vector<PolicyStats> Enforcer::stats() const {
-  std::vector<PolicyStats> out;
-  for (std::size_t i = 0; i < policies_.size(); ++i)
-    out.push_back({policies_[i].name, counters_[i].evaluated.load(std::memory_order_relaxed),
-                   counters_[i].failed.load(std::memory_order_relaxed)});
-  return out;
 }
 
 }  // namespace accord::enforcement

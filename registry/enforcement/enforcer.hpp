@@ -5,8 +5,9 @@
 // topic governs the publish, so put specific filters before general ones. A topic no filter
 // matches is NotGoverned.
 //
-// Threading: evaluate() is const and only reads immutable state plus per-policy atomic
-// counters, so any number of threads may call it at once without a lock.
+// Threading: an Enforcer is immutable; evaluate() is const and writes nothing shared, so any
+// number of threads may call it at once without a lock or a shared atomic. Counting is the
+// caller's business (broker/gate keeps per-thread counters).
 #pragma once
 
 #include <atomic>
@@ -33,12 +34,6 @@ struct PublishView {
   std::string_view payload;
 };
 
-struct PolicyStats {
-  std::string policy;
-  std::uint64_t evaluated = 0;
-  std::uint64_t failed = 0;  // includes dry-run failures: they are what a dry run is for
-};
-
 class Enforcer {
  public:
   // Throws std::invalid_argument with validate_policy()'s message for the first bad policy.
@@ -47,18 +42,13 @@ class Enforcer {
 
   Verdict evaluate(const PublishView& publish) const;
 
-  std::vector<PolicyStats> stats() const;
   const std::vector<Policy>& policies() const { return policies_; }
 
  private:
-  struct Counters {
-    std::atomic<std::uint64_t> evaluated{0}, failed{0};
-  };
-  const Policy* match(std::string_view topic, std::size_t& index) const;
+  const Policy* match(std::string_view topic) const;
 
   std::vector<Policy> policies_;
   const SchemaSource& source_;
-  std::unique_ptr<Counters[]> counters_;
 };
 
 }  // namespace accord::enforcement
