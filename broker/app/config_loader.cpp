@@ -464,8 +464,9 @@ std::optional<std::string> apply_table(Config& config, const toml::table& root, 
     const std::string_view top = k.str();
     if (top == "policies") {
       std::string json_text;
-      if (auto err = policies_from_toml(node, json_text))
-        return fmt::format("{}{}", where(source, node.source()), *err);
+      toml::source_region error_at;
+      if (auto err = policies_from_toml(node, json_text, error_at))
+        return fmt::format("{}{}", where(source, error_at), *err);
       config.policies_json = std::move(json_text);
       continue;
     }

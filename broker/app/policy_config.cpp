@@ -46,11 +46,33 @@ std::string toml_string(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::string> policies_from_toml(const toml::node& node, std::string& json_text) {
+std::optional<std::string> policies_from_toml(const toml::node& node, std::string& json_text,
+                                              toml::source_region& error_at) {
+  error_at = node.source();
   const toml::array* arr = node.as_array();
   if (!arr || (!arr->empty() && !arr->is_array_of_tables()))
     return "policies: expected an array of tables ([[policies]])";
   std::string error;
+  // Table by table first, so an error points at the table (or key) it is about.
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::table& table = *(*arr)[i].as_table();
+    error_at = table.source();
+    auto value = to_json(table, error);
+    if (!value) return fmt::format("policies[{}]: {}", i, error);
+    if (!enforcement::policy_from_json(*value, error)) {
+      for (const auto& [key, v] : table) {
+        const std::string k(key.str());
+        if (error.find("'" + k + "'") != std::string::npos ||
+            error.find(": " + k + " ") != std::string::npos) {
+          error_at = k == "name" ? v.source() : key.source();
+          if (error.find(": " + k + " ") != std::string::npos) error_at = v.source();
+          break;
+        }
+      }
+      return fmt::format("policies[{}]: {}", i, error);
+    }
+  }
+  error_at = node.source();
   auto value = to_json(node, error);
   if (!value) return "policies: " + error;
   auto policies = enforcement::policies_from_json(*value, error);

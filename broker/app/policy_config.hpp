@@ -12,8 +12,10 @@
 namespace accord {
 
 // Reads `node` (the value of the top-level "policies" key) into the JSON text of a policy array.
-// On error returns one line without the source location prefix.
-std::optional<std::string> policies_from_toml(const toml::node& node, std::string& json_text);
+// On error returns one line without the source location prefix and sets `error_at` to where in
+// the file the problem is (the offending key's value when known, else its table).
+std::optional<std::string> policies_from_toml(const toml::node& node, std::string& json_text,
+                                              toml::source_region& error_at);
 
 // The [[policies]] tables for --print-config ("" when there are none).
 std::string policies_to_toml(const std::string& json_text);
