@@ -24,6 +24,17 @@
 // --client-id-prefix (default ab<pid>); with a fixed prefix, --reset-sessions first discards what
 // an earlier run left under the same ids (CONNECT clean session 1, DISCONNECT).
 //
+// Payloads: by default binary, --payload bytes: an 8-byte steady_clock timestamp, the publisher
+// index and the sequence number (4 bytes each, host order), then 'x' filler. --payload-file FILE
+// instead sends the text of FILE (e.g. a structured-mode CloudEvent), in which the one occurrence
+// of @@STAMP@@ is replaced on every publish by a 36-character UUID-shaped lowercase hex stamp
+// tttttttt-tttt-tttt-pppp-ppppssssssss (16 hex digits timestamp, 8 publisher, 8 sequence), so the
+// payload stays valid JSON of a fixed size; subscribers decode the stamp at the same byte offset
+// and check that the rest of the payload arrived byte for byte (payload_mismatch).
+//
+// Protocol: MQTT 3.1.1 by default; --mqtt 5 speaks MQTT 5 (--content-type CT adds a Content Type
+// property to every PUBLISH; PUBACKs with a reason code >= 0x80 are counted in puback_errors).
+//
 // Output: one JSON line on stdout per run. Diagnostics go to stderr.
 #include <boost/asio.hpp>
 
@@ -40,6 +51,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -84,8 +96,56 @@ struct Options {
   bool clean_session = true;  // false: persistent sessions (3.1.1 clean session 0)
   std::string client_id_prefix;  // default: "ab<pid>"
   bool reset_sessions = false;   // discard sessions left under the same ids before connecting
+  int mqtt = 4;                  // protocol level: 4 = MQTT 3.1.1, 5 = MQTT 5
+  std::string content_type;      // MQTT 5: Content Type property of every PUBLISH ("" = none)
+  std::string payload_file;      // text template with one @@STAMP@@ ("" = binary payloads)
+  // Derived from payload_file: the payload with the stamp's place zero-filled, and where it is.
+  std::string body;
+  size_t stamp_off = 0;
   bool verbose = false;
 };
+
+constexpr std::string_view kStampPlaceholder = "@@STAMP@@";
+constexpr size_t kStampLen = 36;  // tttttttt-tttt-tttt-pppp-ppppssssssss
+
+// Writes the 36-character stamp for (ts, pub, seq) at w.
+void write_stamp(uint8_t* w, uint64_t ts, uint32_t pub, uint32_t seq) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char nib[32];
+  for (int i = 0; i < 16; ++i) nib[i] = kHex[(ts >> (60 - 4 * i)) & 0xf];
+  for (int i = 0; i < 8; ++i) nib[16 + i] = kHex[(pub >> (28 - 4 * i)) & 0xf];
+  for (int i = 0; i < 8; ++i) nib[24 + i] = kHex[(seq >> (28 - 4 * i)) & 0xf];
+  std::memcpy(w, nib, 8);
+  w[8] = '-';
+  std::memcpy(w + 9, nib + 8, 4);
+  w[13] = '-';
+  std::memcpy(w + 14, nib + 12, 4);
+  w[18] = '-';
+  std::memcpy(w + 19, nib + 16, 4);
+  w[23] = '-';
+  std::memcpy(w + 24, nib + 20, 12);
+}
+
+// Decodes a stamp written by write_stamp; false if r does not hold one.
+bool read_stamp(const uint8_t* r, uint64_t& ts, uint32_t& pub, uint32_t& seq) {
+  if (r[8] != '-' || r[13] != '-' || r[18] != '-' || r[23] != '-') return false;
+  uint64_t v[2] = {0, 0};  // 64 bits timestamp, then 32 publisher + 32 sequence
+  int n = 0;
+  for (size_t i = 0; i < kStampLen; ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+    const uint8_t c = r[i];
+    uint64_t d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else return false;
+    v[n / 16] = (v[n / 16] << 4) | d;
+    ++n;
+  }
+  ts = v[0];
+  pub = static_cast<uint32_t>(v[1] >> 32);
+  seq = static_cast<uint32_t>(v[1] & 0xffffffffu);
+  return true;
+}
 
 [[noreturn]] void usage(int code) {
   std::fprintf(code ? stderr : stdout,
@@ -99,6 +159,11 @@ struct Options {
                "  --duration S           measured seconds (default 10)\n"
                "  --warmup S             seconds of load before measuring (default 2)\n"
                "  --payload B            payload bytes, >= 16 (default 64)\n"
+               "  --payload-file F       payload = text of F with its one @@STAMP@@ replaced by a\n"
+               "                         36-char hex stamp (timestamp, publisher, sequence) on\n"
+               "                         every publish; --payload is then ignored\n"
+               "  --mqtt 4|5             protocol: 4 = MQTT 3.1.1 (default), 5 = MQTT 5\n"
+               "  --content-type CT      MQTT 5: Content Type property on every PUBLISH\n"
                "  --window W             QoS 1 unacked window / QoS 0 e2e window per publisher (64)\n"
                "  --e2e-window W         end-to-end in-flight cap per publisher (0 = off)\n"
                "  --rate R               QoS 0/1 open-loop total publish rate in msgs/s (0 = off)\n"
@@ -154,6 +219,9 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--clean-session") o.clean_session = std::stoi(next()) != 0;
     else if (a == "--client-id-prefix") o.client_id_prefix = next();
     else if (a == "--reset-sessions") o.reset_sessions = true;
+    else if (a == "--mqtt") o.mqtt = std::stoi(next());
+    else if (a == "--content-type") o.content_type = next();
+    else if (a == "--payload-file") o.payload_file = next();
     else if (a == "-v" || a == "--verbose") o.verbose = true;
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
@@ -166,6 +234,35 @@ Options parse_args(int argc, char** argv) {
     usage(2);
   }
   if (o.qos != 0 && o.qos != 1) usage(2);
+  if (o.mqtt != 4 && o.mqtt != 5) {
+    std::fprintf(stderr, "--mqtt must be 4 (MQTT 3.1.1) or 5\n");
+    usage(2);
+  }
+  if (!o.content_type.empty() && o.mqtt != 5) {
+    std::fprintf(stderr, "--content-type needs --mqtt 5 (MQTT 3.1.1 has no properties)\n");
+    usage(2);
+  }
+  if (!o.payload_file.empty()) {
+    std::ifstream f(o.payload_file, std::ios::binary);
+    if (!f) {
+      std::fprintf(stderr, "cannot read --payload-file %s\n", o.payload_file.c_str());
+      std::exit(2);
+    }
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    // A trailing newline from the editor is not part of the message.
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    const size_t at = text.find(kStampPlaceholder);
+    if (at == std::string::npos ||
+        text.find(kStampPlaceholder, at + kStampPlaceholder.size()) != std::string::npos) {
+      std::fprintf(stderr, "--payload-file %s: needs exactly one %s\n", o.payload_file.c_str(),
+                   std::string(kStampPlaceholder).c_str());
+      std::exit(2);
+    }
+    o.stamp_off = at;
+    o.body = text.substr(0, at) + std::string(kStampLen, '0') +
+             text.substr(at + kStampPlaceholder.size());
+    o.payload = o.body.size();
+  }
   if (o.clients < 0) {
     o.clients = o.scenario == "p2p"     ? 4
                 : o.scenario == "fanin" ? 50
@@ -315,24 +412,52 @@ void put_str(std::vector<uint8_t>& out, std::string_view s) {
 }
 
 void encode_connect(std::vector<uint8_t>& out, std::string_view client_id, uint16_t keepalive,
-                    bool clean_session) {
-  const size_t rem = 10 + 2 + client_id.size();
+                    bool clean_session, int level = 4) {
+  // MQTT 5: a persistent session needs a Session Expiry Interval (0 would end it at disconnect);
+  // 0xFFFFFFFF = never expires, like a 3.1.1 clean-session-0 session.
+  const size_t props = level == 5 ? (clean_session ? 0 : 5) : 0;
+  const size_t rem = 10 + (level == 5 ? 1 + props : 0) + 2 + client_id.size();
   out.push_back(0x10);
   put_varint(out, rem);
   put_str(out, "MQTT");
-  out.push_back(4);                         // protocol level 3.1.1
-  out.push_back(clean_session ? 0x02 : 0);  // connect flags: clean session or persistent
+  out.push_back(static_cast<uint8_t>(level));  // protocol level: 4 = 3.1.1, 5 = MQTT 5
+  out.push_back(clean_session ? 0x02 : 0);     // clean session (5: clean start) or persistent
   put_u16(out, keepalive);
+  if (level == 5) {
+    put_varint(out, props);
+    if (props) {
+      out.push_back(0x11);
+      for (int i = 0; i < 4; ++i) out.push_back(0xff);
+    }
+  }
   put_str(out, client_id);
 }
 
-void encode_subscribe(std::vector<uint8_t>& out, uint16_t pid, std::string_view filter, int qos) {
-  const size_t rem = 2 + 2 + filter.size() + 1;
+void encode_subscribe(std::vector<uint8_t>& out, uint16_t pid, std::string_view filter, int qos,
+                      int level = 4) {
+  const size_t rem = 2 + (level == 5 ? 1 : 0) + 2 + filter.size() + 1;
   out.push_back(0x82);
   put_varint(out, rem);
   put_u16(out, pid);
+  if (level == 5) out.push_back(0);  // no properties
   put_str(out, filter);
   out.push_back(static_cast<uint8_t>(qos));
+}
+
+// Reads an MQTT variable byte integer at p[*pos] (< len); false if truncated or malformed.
+bool get_varint(const uint8_t* p, size_t len, size_t* pos, size_t* value) {
+  size_t v = 0, mul = 1;
+  for (int k = 0; k < 4; ++k) {
+    if (*pos >= len) return false;
+    const uint8_t b = p[(*pos)++];
+    v += static_cast<size_t>(b & 0x7f) * mul;
+    mul *= 128;
+    if (!(b & 0x80)) {
+      *value = v;
+      return true;
+    }
+  }
+  return false;
 }
 
 void encode_puback(std::vector<uint8_t>& out, uint16_t pid) {
@@ -416,6 +541,13 @@ class Bench {
   void on_connack(Conn& c);
   void on_suback(Conn& c, bool ok);
   void on_puback(Conn& c);
+  void on_puback_error(uint8_t code, const std::string& reason) {
+    if (puback_errors_++ == 0) {
+      first_puback_error_code_ = code;
+      first_puback_error_reason_ = reason;
+    }
+  }
+  void on_payload_mismatch() { ++payload_mismatch_; }
   void on_session_present() { ++sessions_resumed_; }
   void on_delivery(Conn& sub, uint32_t pub, uint32_t seq, uint64_t ts, uint64_t now);
   void after_read(Conn& c);
@@ -439,6 +571,7 @@ class Bench {
   void report_error(const std::string& why);
   void stop() { io_.stop(); }
   std::string json_head() const;
+  std::string first_puback_error() const;
   double secs_since(uint64_t t) const { return static_cast<double>(now_ns() - t) / 1e9; }
 
   Options opt_;
@@ -471,6 +604,7 @@ class Bench {
   std::vector<uint8_t> dirty_flag_;
   std::vector<int> dirty_;
   std::vector<uint8_t> filler_;
+  std::vector<uint8_t> pub_props_;  // MQTT 5: property length + properties of every PUBLISH
   uint64_t load_start_ns_ = 0;
   uint64_t setup_start_ns_ = 0;
 
@@ -485,6 +619,10 @@ class Bench {
   uint64_t sessions_resumed_ = 0;    // CONNACKs with session present (clean session 0 only)
   uint64_t seq_missing_ = 0;         // gaps in a publisher's sequence at a subscriber
   uint64_t seq_dup_or_reorder_ = 0;  // sequence numbers seen again or out of order
+  uint64_t payload_mismatch_ = 0;    // template payloads that did not arrive byte for byte
+  uint64_t puback_errors_ = 0;       // MQTT 5 PUBACKs with a reason code >= 0x80 (whole run)
+  uint8_t first_puback_error_code_ = 0;
+  std::string first_puback_error_reason_;
   Histogram hist_;
   uint64_t win_start_ns_ = 0;
   uint64_t win_end_ns_ = 0;
@@ -521,11 +659,11 @@ void Conn::start_connect(const tcp::endpoint& ep) {
     if (resetting_) {
       // A clean-session CONNECT discards any session stored under this id (and its queued
       // messages); the broker closes the connection after DISCONNECT, then on_read reconnects.
-      encode_connect(out_, id, keepalive, true);
+      encode_connect(out_, id, keepalive, true, o.mqtt);
       out_.push_back(0xE0);
       out_.push_back(0x00);
     } else {
-      encode_connect(out_, id, keepalive, o.clean_session);
+      encode_connect(out_, id, keepalive, o.clean_session, o.mqtt);
     }
     flush();
     start_read();
@@ -638,10 +776,17 @@ bool Conn::handle_packet(uint8_t h, const uint8_t* p, size_t len, uint64_t t) {
       if (role_ != Role::Sub) ready_ = true;
       bench_.on_connack(*this);
       return true;
-    case 9:  // SUBACK
-      ready_ = len >= 3 && p[2] != 0x80;
+    case 9: {  // SUBACK: packet id, (MQTT 5: properties), one reason code
+      size_t off = 2;
+      if (bench_.opt().mqtt == 5) {
+        size_t plen = 0;
+        if (!get_varint(p, len, &off, &plen)) off = len;
+        off += plen;
+      }
+      ready_ = off < len && p[off] < 0x80;
       bench_.on_suback(*this, ready_);
       return true;
+    }
     case 3: {  // PUBLISH
       const int qos = (h >> 1) & 3;
       if (len < 2) return true;
@@ -653,8 +798,27 @@ bool Conn::handle_packet(uint8_t h, const uint8_t* p, size_t len, uint64_t t) {
         off += 2;
         encode_puback(out_, pid);
       }
+      if (bench_.opt().mqtt == 5) {  // skip the properties
+        size_t plen = 0;
+        if (!get_varint(p, len, &off, &plen)) return true;
+        off += plen;
+      }
       if (off > len) return true;
-      if (len - off >= 16) {
+      const Options& o = bench_.opt();
+      if (!o.body.empty()) {  // text template: decode the stamp, compare the rest
+        uint64_t ts;
+        uint32_t pub, seq;
+        const uint8_t* pl = p + off;
+        if (len - off == o.body.size() && read_stamp(pl + o.stamp_off, ts, pub, seq)) {
+          const size_t tail = o.stamp_off + kStampLen;
+          if (std::memcmp(pl, o.body.data(), o.stamp_off) != 0 ||
+              std::memcmp(pl + tail, o.body.data() + tail, o.body.size() - tail) != 0)
+            bench_.on_payload_mismatch();
+          bench_.on_delivery(*this, pub, seq, ts, t);
+        } else {
+          bench_.on_delivery(*this, UINT32_MAX, 0, 0, t);
+        }
+      } else if (len - off >= 16) {
         uint64_t ts;
         uint32_t pub, seq;
         std::memcpy(&ts, p + off, 8);
@@ -666,7 +830,31 @@ bool Conn::handle_packet(uint8_t h, const uint8_t* p, size_t len, uint64_t t) {
       }
       return true;
     }
-    case 4:  // PUBACK
+    case 4:  // PUBACK (MQTT 5: optional reason code and properties)
+      if (len >= 3 && p[2] >= 0x80) {
+        std::string reason;
+        size_t off = 3, plen = 0;
+        if (get_varint(p, len, &off, &plen) && off + plen <= len) {
+          // Properties: look for the Reason String (0x1F); stop at anything unexpected.
+          const size_t end = off + plen;
+          while (off < end) {
+            const uint8_t id = p[off++];
+            if (id == 0x1F && off + 2 <= end) {
+              const size_t sl = (size_t{p[off]} << 8) | p[off + 1];
+              if (off + 2 + sl <= end)
+                reason.assign(reinterpret_cast<const char*>(p + off + 2), sl);
+              break;
+            }
+            if (id == 0x26 && off + 2 <= end) {  // User Property: two strings
+              for (int k = 0; k < 2 && off + 2 <= end; ++k)
+                off += 2 + ((size_t{p[off]} << 8) | p[off + 1]);
+              continue;
+            }
+            break;
+          }
+        }
+        bench_.on_puback_error(p[2], reason);
+      }
       bench_.on_puback(*this);
       return true;
     default:  // PINGRESP and anything else: ignore
@@ -751,11 +939,20 @@ void Bench::build_conns() {
     subs_.back()->filter = sub_filters[static_cast<size_t>(i)];
     connect_queue_.push_back(subs_.back().get());
   }
+  if (opt_.mqtt == 5) {
+    std::vector<uint8_t> props;
+    if (!opt_.content_type.empty()) {
+      props.push_back(0x03);  // Content Type
+      put_str(props, opt_.content_type);
+    }
+    put_varint(pub_props_, props.size());
+    pub_props_.insert(pub_props_.end(), props.begin(), props.end());
+  }
   for (int i = 0; i < npub; ++i) {
     pubs_.push_back(std::make_unique<Conn>(*this, io_, Role::Pub, i, 16 * 1024));
     Conn& c = *pubs_.back();
     const std::string& topic = pub_topics[static_cast<size_t>(i)];
-    const size_t rem = 2 + topic.size() + (opt_.qos ? 2 : 0) + opt_.payload;
+    const size_t rem = 2 + topic.size() + (opt_.qos ? 2 : 0) + pub_props_.size() + opt_.payload;
     c.pub_template.push_back(static_cast<uint8_t>(0x30 | (opt_.qos << 1)));
     put_varint(c.pub_template, rem);
     put_str(c.pub_template, topic);
@@ -763,7 +960,7 @@ void Bench::build_conns() {
   delivered_by_pub_.assign(pubs_.size(), 0);
   for (auto& sc : subs_) sc->next_seq.assign(pubs_.size(), 0);
   dirty_flag_.assign(pubs_.size(), 0);
-  filler_.assign(opt_.payload - 16, 'x');
+  if (opt_.body.empty()) filler_.assign(opt_.payload - 16, 'x');
 }
 
 void Bench::launch_connects() {
@@ -780,7 +977,7 @@ void Bench::on_connack(Conn& c) {
   if (c.role() == Role::Sub) {
     // Subscribe right away; the subscriber counts as "connecting" until its SUBACK.
     ++connecting_;
-    encode_subscribe(c.out(), 1, c.filter, opt_.qos);
+    encode_subscribe(c.out(), 1, c.filter, opt_.qos, opt_.mqtt);
     c.flush();
   }
   if (opt_.verbose && connacks_ % 1000 == 0)
@@ -909,7 +1106,9 @@ void Bench::report_run() {
       "\"broker_cpu_us\":%llu,\"broker_cpu_us_per_msg\":%.4f,\"broker_cpu_util\":%.3f,"
       "\"broker_rss_kb\":%llu,\"gen_cpu_us\":%llu,\"gen_cpu_util\":%.3f,\"errors\":%llu,"
       "\"dead_conns\":%zu,\"seq_missing\":%llu,\"seq_dup_or_reorder\":%llu,"
-      "\"short_payloads\":%llu,\"clean_session\":%d,\"sessions_resumed\":%llu}\n",
+      "\"short_payloads\":%llu,\"clean_session\":%d,\"sessions_resumed\":%llu,"
+      "\"mqtt\":%d,\"payload_mode\":\"%s\",\"payload_mismatch\":%llu,\"puback_errors\":%llu,"
+      "\"puback_error_first\":\"%s\",\"total_sent\":%llu,\"total_delivered\":%llu}\n",
       json_head().c_str(), secs, static_cast<unsigned long long>(win_sent_),
       static_cast<unsigned long long>(win_delivered_), expected,
       static_cast<double>(win_sent_) / secs, static_cast<double>(win_delivered_) / secs,
@@ -926,8 +1125,20 @@ void Bench::report_run() {
       static_cast<unsigned long long>(seq_missing_),
       static_cast<unsigned long long>(seq_dup_or_reorder_),
       static_cast<unsigned long long>(short_payloads_), opt_.clean_session ? 1 : 0,
-      static_cast<unsigned long long>(sessions_resumed_));
+      static_cast<unsigned long long>(sessions_resumed_), opt_.mqtt,
+      opt_.body.empty() ? "binary" : "template",
+      static_cast<unsigned long long>(payload_mismatch_),
+      static_cast<unsigned long long>(puback_errors_), first_puback_error().c_str(),
+      static_cast<unsigned long long>(total_sent_), static_cast<unsigned long long>(total_delivered_));
   std::fflush(stdout);
+}
+
+std::string Bench::first_puback_error() const {
+  if (!puback_errors_) return "";
+  char code[8];
+  std::snprintf(code, sizeof code, "0x%02x", first_puback_error_code_);
+  return json_escape(std::string(code) +
+                     (first_puback_error_reason_.empty() ? "" : " " + first_puback_error_reason_));
 }
 
 void Bench::pump(Conn& p, bool force) {
@@ -958,7 +1169,7 @@ void Bench::pump(Conn& p, bool force) {
   // Refill windows in halves rather than one message per ack: batched writes keep the
   // generator's syscalls (and the broker's) per message low on both sides.
   if (!force && windowed && avail < std::max(1, opt_.window / 2)) return;
-  const size_t pub_len = p.pub_template.size() + (q1 ? 2 : 0) + opt_.payload;
+  const size_t pub_len = p.pub_template.size() + (q1 ? 2 : 0) + pub_props_.size() + opt_.payload;
   auto& out = p.out();
   const uint64_t ts = now_ns();  // one timestamp per batch keeps the generator cheap
   out.reserve(out.size() + static_cast<size_t>(avail) * pub_len);
@@ -975,12 +1186,21 @@ void Bench::pump(Conn& p, bool force) {
       *w++ = static_cast<uint8_t>(pid & 0xff);
       ++p.outstanding;
     }
+    if (!pub_props_.empty()) {
+      std::memcpy(w, pub_props_.data(), pub_props_.size());
+      w += pub_props_.size();
+    }
     const auto pub = static_cast<uint32_t>(p.idx());
     const auto seq = static_cast<uint32_t>(p.seq++);
-    std::memcpy(w, &ts, 8);
-    std::memcpy(w + 8, &pub, 4);
-    std::memcpy(w + 12, &seq, 4);
-    if (!filler_.empty()) std::memcpy(w + 16, filler_.data(), filler_.size());
+    if (!opt_.body.empty()) {
+      std::memcpy(w, opt_.body.data(), opt_.body.size());
+      write_stamp(w + opt_.stamp_off, ts, pub, seq);
+    } else {
+      std::memcpy(w, &ts, 8);
+      std::memcpy(w + 8, &pub, 4);
+      std::memcpy(w + 12, &seq, 4);
+      if (!filler_.empty()) std::memcpy(w + 16, filler_.data(), filler_.size());
+    }
     ++p.sent;
     ++total_sent_;
     if (measuring_) ++win_sent_;
