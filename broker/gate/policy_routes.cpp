@@ -161,6 +161,10 @@ void PolicyControl::add_routes(http::Router& router) {
         p = *policy;
         replaced = true;
       }
+    if (!replaced && policies.size() >= en::kMaxPolicies)
+      return http::error_response(422, kInvalidPolicy,
+                                  "already " + std::to_string(policies.size()) +
+                                      " policies, the limit");
     if (!replaced) policies.push_back(*policy);
     if (auto failed = apply(std::move(policies), true)) return *failed;
     log::info("policy_changed", {{"via", "admin-api"}, {"policy", policy->name},

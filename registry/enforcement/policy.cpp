@@ -16,6 +16,10 @@ const char* to_string(ContentMode mode) {
   return "unknown";
 }
 
+std::vector<ContentMode> all_content_modes() {
+  return {ContentMode::StructuredJson, ContentMode::Mqtt5Binary, ContentMode::Protobuf};
+}
+
 const char* to_string(FailureAction action) {
   switch (action) {
     case FailureAction::Reject: return "reject";

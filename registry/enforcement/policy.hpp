@@ -14,6 +14,10 @@ namespace accord::enforcement {
 enum class ContentMode : std::uint8_t { StructuredJson, Mqtt5Binary, Protobuf };
 const char* to_string(ContentMode mode);
 
+// Every content mode: a policy's default. A function, not a braced list in the member
+// initializer, so that copies of Policy do not trip GCC 12's -Wmaybe-uninitialized.
+std::vector<ContentMode> all_content_modes();
+
 enum class FailureAction : std::uint8_t { Reject, DeadLetter, Drop, LogOnly };
 const char* to_string(FailureAction action);
 
@@ -40,8 +44,7 @@ struct Policy {
   std::string name;
   std::string topic_filter;  // MQTT filter, '+' and '#' allowed; no $share
   bool require_cloudevents = true;
-  std::vector<ContentMode> allowed_modes{ContentMode::StructuredJson, ContentMode::Mqtt5Binary,
-                                         ContentMode::Protobuf};
+  std::vector<ContentMode> allowed_modes = all_content_modes();
   // Empty: any type. An entry ending in '*' matches types starting with what precedes it.
   std::vector<std::string> allowed_types;
   bool validate_data = false;

@@ -175,6 +175,11 @@ std::optional<std::vector<Policy>> policies_from_json(const json::value& value,
     error = "policies must be a JSON array of policy objects";
     return std::nullopt;
   }
+  if (a->size() > kMaxPolicies) {
+    error = "policies: " + std::to_string(a->size()) + " policies, more than the limit of " +
+            std::to_string(kMaxPolicies);
+    return std::nullopt;
+  }
   std::vector<Policy> out;
   std::set<std::string> names;
   for (std::size_t i = 0; i < a->size(); ++i) {

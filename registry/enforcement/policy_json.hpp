@@ -19,7 +19,11 @@ namespace accord::enforcement {
 // validate_policy() refuses are errors: `error` gets one line naming the key, nullopt returned.
 std::optional<Policy> policy_from_json(const boost::json::value& json, std::string& error);
 
-// Reads an array of policy objects and checks the set: names unique and well-formed.
+// Policies in one set at most: every publish walks the filters in order until one matches.
+inline constexpr std::size_t kMaxPolicies = 1000;
+
+// Reads an array of policy objects and checks the set: names unique and well-formed, at most
+// kMaxPolicies.
 std::optional<std::vector<Policy>> policies_from_json(const boost::json::value& json,
                                                       std::string& error);
 

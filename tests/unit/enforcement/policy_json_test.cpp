@@ -101,6 +101,14 @@ TEST(PolicyJson, ASetNeedsUniqueNamesAndSaysWhichEntryIsWrong) {
   EXPECT_HAS(error, "policies[1]: policy 'b': action must be one of");
   EXPECT_FALSE(policies_from_json(boost::json::parse(R"({"name":"a"})"), error));
   EXPECT_HAS(error, "array");
+
+  boost::json::array many;
+  for (std::size_t i = 0; i <= kMaxPolicies; ++i)
+    many.push_back(boost::json::object{{"name", "p" + std::to_string(i)}, {"topic_filter", "t/" + std::to_string(i)}});
+  EXPECT_FALSE(policies_from_json(many, error));
+  EXPECT_HAS(error, "more than the limit of 1000");
+  many.pop_back();
+  EXPECT_TRUE(policies_from_json(many, error)) << error;
 }
 
 }  // namespace
