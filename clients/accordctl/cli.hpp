@@ -68,5 +68,9 @@ std::string cell(const boost::json::value& v);
 
 void add_store_commands(CLI::App& app, Context& ctx);
 void add_admin_commands(CLI::App& app, Context& ctx);
+void add_schema_commands(CLI::App& app, Context& ctx);  // schema ... and compat ...
+void add_policy_commands(CLI::App& app, Context& ctx);
+void add_registry_commands(CLI::App& app, Context& ctx);
+void add_contract_commands(CLI::App& app, Context& ctx);  // contract test|can-deploy|publish
 
 }  // namespace accordctl

@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
 
   add_store_commands(app, ctx);
   add_admin_commands(app, ctx);
+  add_schema_commands(app, ctx);
+  add_policy_commands(app, ctx);
+  add_registry_commands(app, ctx);
+  add_contract_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

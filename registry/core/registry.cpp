@@ -319,6 +319,15 @@ std::optional<std::string> Registry::stored_setting(const std::string& key) cons
   return it->second;
 }
 
+std::map<std::string, std::string> Registry::stored_settings(const std::string& prefix) const {
+  std::shared_lock lk(mu_);
+  std::map<std::string, std::string> out;
+  for (auto it = opaque_settings_.lower_bound(prefix);
+       it != opaque_settings_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    out.emplace(it->first, it->second);
+  return out;
+}
+
 std::optional<std::string> Registry::store_setting(const std::string& key,
                                                    const std::optional<std::string>& value) {
   std::unique_lock lk(mu_);

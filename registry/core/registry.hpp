@@ -182,6 +182,8 @@ class Registry {
   // (the enforcement policies set through the admin API: key "accord.policies"). Keys must not
   // start with "config/" or "mode/" or be "next_id".
   std::optional<std::string> stored_setting(const std::string& key) const;
+  // Every opaque setting whose key starts with `prefix`, by key.
+  std::map<std::string, std::string> stored_settings(const std::string& prefix) const;
   // Writes (or, with nullopt, deletes) one; returns the store's error message on failure.
   std::optional<std::string> store_setting(const std::string& key,
                                            const std::optional<std::string>& value);

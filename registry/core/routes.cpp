@@ -170,6 +170,9 @@ bool is_binary(const Request& req) {
 
 }  // namespace
 
+// /accord/v1/contracts (contract_routes.cpp): the contracts `accordctl contract publish` uploads.
+void add_contract_routes(http::Router& router, Registry& registry);
+
 void add_registry_routes(http::Router& router, Registry& registry) {
   Registry* reg = &registry;
 
@@ -386,6 +389,8 @@ void add_registry_routes(http::Router& router, Registry& registry) {
                               {"backward", report_json(d->backward, true)},
                               {"forward", report_json(d->forward, true)}});
   });
+
+  add_contract_routes(router, registry);
 }
 
 }  // namespace accord::registry
