@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev
   librocksdb-dev libprotobuf-dev libprotoc-dev protobuf-compiler
   libsimdjson-dev libre2-dev libssl-dev
-  libpaho-mqtt-dev libpaho-mqttpp-dev
+  libpaho-mqtt-dev libpaho-mqttpp-dev libyaml-cpp-dev
   mosquitto mosquitto-clients
   clang libclang-rt-14-dev
   nodejs npm
