@@ -106,8 +106,8 @@ int publish_rc(PahoClient& c, const std::string& topic, const std::string& paylo
   if (c.version() == 5) msg->set_properties(props);
   mqtt::delivery_token_ptr tok = c.client().publish(msg);
   try {
-    if (!tok->wait_for(5s))
-      throw std::runtime_error("publish to " + topic + " not acknowledged in 5 s");
+    if (!tok->wait_for(10s))
+      throw std::runtime_error("publish to " + topic + " not acknowledged in 10 s");
   } catch (const mqtt::exception& e) {
     EXPECT_EQ(int(e.get_reason_code()), int(tok->get_reason_code())) << e.what();
   }

@@ -95,7 +95,8 @@ class PahoClient {
                const mqtt::properties& props = {});
   void publish(mqtt::message_ptr msg);
   // Next message, nullptr after `timeout`.
-  mqtt::const_message_ptr next(std::chrono::milliseconds timeout = std::chrono::seconds(3));
+  // Positive waits end as soon as the message is there: the default is generous for loaded CI.
+  mqtt::const_message_ptr next(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // True if no message arrives within `timeout`.
   bool none_for(std::chrono::milliseconds timeout) { return next(timeout) == nullptr; }
 
