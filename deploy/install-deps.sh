@@ -11,6 +11,7 @@ packages=(
   libsimdjson-dev libre2-dev libssl-dev
   libpaho-mqtt-dev libpaho-mqttpp-dev libyaml-cpp-dev
   mosquitto mosquitto-clients
+  python3-yaml systemd  # tests/deploy: PyYAML and systemd-analyze
   clang libclang-rt-14-dev
   nodejs npm
 )
