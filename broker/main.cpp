@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "broker/app/config_loader.hpp"
+#include "broker/app/health_routes.hpp"
 #include "broker/app/observability.hpp"
 #include "broker/app/store_routes.hpp"
 #include "broker/core/log.hpp"
@@ -103,7 +104,9 @@ int main(int argc, char** argv) {
       throw std::runtime_error("[[policies]] need the schema registry (registry.enabled = true)");
     }
     const accord::gate::GateMetrics* gate_metrics = gate ? &gate->metrics() : nullptr;
-    accord::add_metrics_route(routes, server.metrics(), server.broker(), gate_metrics);
+    accord::add_metrics_route(routes, server.metrics(), server.broker(), gate_metrics,
+                              [&server] { return server.store(); });
+    accord::add_health_routes(routes, server);
     if (config.sys_interval > 0) {
       server.add_tick_hook([&server, gate_metrics, every = config.sys_interval, n = 0u]() mutable {
         if (++n % every == 0) accord::publish_sys_topics(server.broker(), server.metrics(), gate_metrics);
@@ -121,6 +124,10 @@ int main(int argc, char** argv) {
     }
     server.start();
     server.run();
+  } catch (const accord::auth::LoadError& e) {  // auth.password_file / acl_file: a config error
+    accord::log::error("fatal", {{"error", e.what()}});
+    std::cerr << "accord: " << e.what() << '\n';
+    return 2;
   } catch (const std::exception& e) {
     accord::log::error("fatal", {{"error", e.what()}});
     std::cerr << "accord: " << e.what() << '\n';

@@ -97,6 +97,12 @@ const std::vector<Key>& keys() {
                         "open client connections; further TCP connections are refused"));
     t.push_back(ms_key("server", "connect_timeout_ms", &Config::connect_timeout, 1, kHour,
                        "time from TCP accept until CONNECT must have arrived"));
+    t.push_back(int_key("server", "max_connections_per_address", &Config::max_connections_per_address, 0,
+                        kU32, "open connections from one source IP address (0: unlimited)"));
+    t.push_back(int_key("server", "connect_rate_per_address", &Config::connect_rate_per_address, 0, kU32,
+                        "new connections per second from one source IP address, same burst (0: unlimited)"));
+    t.push_back(ms_key("server", "idle_timeout_ms", &Config::idle_timeout, 0, 24 * kHour,
+                       "close a client that sent nothing for this long, whatever its keep-alive (0: off)"));
     t.push_back(ms_key("server", "shutdown_grace_ms", &Config::shutdown_grace, 0, kHour,
                        "on SIGTERM/SIGINT, time to flush queued data before closing connections"));
     t.push_back(int_key("server", "sys_interval", &Config::sys_interval, 0, 86'400,
@@ -109,7 +115,7 @@ const std::vector<Key>& keys() {
     t.push_back(int_key("limits", "max_inflight_out", &Config::max_inflight_out, 1, kU16,
                         "QoS 1/2 PUBLISHes we send to a client before waiting for acks"));
     t.push_back(int_key("limits", "max_queued_messages", &Config::max_queued_messages, 1, kU32,
-                        "per session: QoS 1/2 messages waiting to be sent (oldest dropped beyond)"));
+                        "per session: QoS 1/2 messages waiting to be sent (new ones dropped beyond)"));
     t.push_back(int_key("limits", "max_queued_bytes", &Config::max_queued_bytes, 1, kI64,
                         "per session: payload bytes of those queued messages"));
     t.push_back(int_key("limits", "write_queue_high_water", &Config::write_queue_high_water, 1, kI64,
@@ -157,6 +163,13 @@ const std::vector<Key>& keys() {
                            "PEM private key for tls_cert_file"));
     t.push_back(int_key("admin", "max_body_bytes", &Config::admin_max_body_bytes, 1024, 64u << 20,
                         "largest request body; bigger ones get 413"));
+    // [auth]
+    t.push_back(string_key("auth", "anonymous", &Config::auth_anonymous, {"local", "allow", "deny"},
+                           "clients without a user name: local (loopback only), allow or deny"));
+    t.push_back(string_key("auth", "password_file", &Config::auth_password_file, {},
+                           "MQTT users, NAME:$pbkdf2-sha256$... lines (accordctl user add); empty: none"));
+    t.push_back(string_key("auth", "acl_file", &Config::auth_acl_file, {},
+                           "topic access rules (docs/security.md); empty: every topic allowed"));
     // [registry]
     t.push_back(bool_key("registry", "enabled", &Config::registry_enabled,
                          "serve the schema registry on the admin API"));
@@ -410,6 +423,66 @@ std::optional<Value> toml_scalar(const toml::node& node, Type expected) {
   return std::nullopt;
 }
 
+// The [[listeners]] keys besides address and port (TLS and WebSocket settings).
+struct ListenerField {
+  std::string_view name;
+  std::string ListenerConfig::*text = nullptr;
+  bool ListenerConfig::*flag = nullptr;
+  std::vector<std::string_view> choices;  // text only; empty: any
+  std::string_view why_not;               // appended to a rejected choice
+};
+
+const std::vector<ListenerField>& listener_fields() {
+  static const std::vector<ListenerField> fields = {
+      {"protocol", &ListenerConfig::protocol, nullptr, {"mqtt", "ws"}, ""},
+      {"ws_path", &ListenerConfig::ws_path, nullptr, {}, ""},
+      {"tls", nullptr, &ListenerConfig::tls, {}, ""},
+      {"tls_cert_file", &ListenerConfig::tls_cert_file, nullptr, {}, ""},
+      {"tls_key_file", &ListenerConfig::tls_key_file, nullptr, {}, ""},
+      {"tls_ca_file", &ListenerConfig::tls_ca_file, nullptr, {}, ""},
+      {"tls_require_client_cert", nullptr, &ListenerConfig::tls_require_client_cert, {}, ""},
+      {"tls_identity", &ListenerConfig::tls_identity, nullptr, {"none", "username", "client_id"}, ""},
+      {"tls_min_version", &ListenerConfig::tls_min_version, nullptr, {"1.2", "1.3"},
+       "; TLS 1.0 and 1.1 are not supported"},
+      {"tls_ciphers", &ListenerConfig::tls_ciphers, nullptr, {}, ""},
+      {"tls_ciphersuites", &ListenerConfig::tls_ciphersuites, nullptr, {}, ""},
+  };
+  return fields;
+}
+
+const ListenerField* find_listener_field(std::string_view name) {
+  for (const auto& f : listener_fields()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+// Settings that only make sense together. Returns the problem, naming listeners[i].KEY.
+std::optional<std::string> check_listener(const ListenerConfig& l, std::size_t i) {
+  const auto name = [i](std::string_view key) { return fmt::format("listeners[{}].{}", i, key); };
+  if (l.protocol == "ws" && (l.ws_path.empty() || l.ws_path.front() != '/'))
+    return fmt::format("{}: '{}' must start with '/'", name("ws_path"), l.ws_path);
+  if (l.tls) {
+    if (l.tls_cert_file.empty()) return fmt::format("{}: required when tls = true", name("tls_cert_file"));
+    if (l.tls_key_file.empty()) return fmt::format("{}: required when tls = true", name("tls_key_file"));
+    if (l.tls_require_client_cert && l.tls_ca_file.empty())
+      return fmt::format("{}: required when tls_require_client_cert = true (the CAs client certificates "
+                         "are checked against)", name("tls_ca_file"));
+    // An identity taken from a certificate that a client may leave out would let it pick its
+    // own name instead: only with certificates required.
+    if (l.tls_identity != "none" && !l.tls_require_client_cert)
+      return fmt::format("{} = \"{}\" needs tls_require_client_cert = true", name("tls_identity"),
+                         l.tls_identity);
+  } else {
+    for (const auto& f : listener_fields()) {
+      if (!f.name.starts_with("tls_")) continue;
+      const bool set = f.text ? l.*(f.text) != ListenerConfig{}.*(f.text) : l.*(f.flag) != ListenerConfig{}.*(f.flag);
+      if (set) return fmt::format("{} is set but tls = false", name(f.name));
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> toml_listeners(Config& config, const Key& key, const toml::node& node,
                                           std::string_view source) {
   const toml::array* arr = node.as_array();
@@ -445,8 +518,25 @@ std::optional<std::string> toml_listeners(Config& config, const Key& key, const 
           return fmt::format("{}{}: {} is out of range (must be 0..65535)", where(source, v.source()), name, p);
         }
         l.port = static_cast<std::uint16_t>(p);
+      } else if (const ListenerField* f = find_listener_field(k.str())) {
+        if (f->flag && v.is_boolean()) {
+          l.*(f->flag) = v.as_boolean()->get();
+        } else if (f->text && v.is_string()) {
+          const std::string& text = v.as_string()->get();
+          if (!f->choices.empty() &&
+              std::find(f->choices.begin(), f->choices.end(), text) == f->choices.end()) {
+            return fmt::format("{}{}: '{}' is not valid (must be {}){}", where(source, v.source()), name, text,
+                               choices_text(f->choices), f->why_not);
+          }
+          l.*(f->text) = text;
+        } else {
+          return fmt::format("{}{}: expected {}, got {}", where(source, v.source()), name,
+                             f->flag ? "a boolean (true or false)" : "a string", toml_type_name(v.type()));
+        }
       } else {
-        const std::string s = closest(k.str(), {"address", "port"});
+        std::vector<std::string> names{"address", "port"};
+        for (const auto& field : listener_fields()) names.emplace_back(field.name);
+        const std::string s = closest(k.str(), names);
         return fmt::format("{}unknown key '{}'{}", where(source, k.source()), name,
                            did_you_mean(s.empty() ? s : fmt::format("listeners[{}].{}", i, s)));
       }
@@ -662,6 +752,7 @@ std::optional<std::string> validate(const Config& config) {
         return fmt::format("listeners: {} is listed twice", format_listener(a));
       }
     }
+    if (auto problem = check_listener(config.listeners[i], i)) return problem;
   }
   return std::nullopt;
 }
@@ -677,8 +768,13 @@ std::string config_to_toml(const Config& config) {
       out += fmt::format("\n# {}\n", k.doc);
       const auto& listeners = std::get<std::vector<ListenerConfig>>(v);
       for (std::size_t i = 0; i < listeners.size(); ++i) {
+        const ListenerConfig& l = listeners[i];
         out += fmt::format("{}[[listeners]]\naddress = {}\nport = {}\n", i > 0 ? "\n" : "",
-                           toml_quote(listeners[i].address), listeners[i].port);
+                           toml_quote(l.address), l.port);
+        for (const auto& f : listener_fields()) {
+          out += fmt::format("{} = {}\n", f.name,
+                             f.text ? toml_quote(l.*(f.text)) : std::string(l.*(f.flag) ? "true" : "false"));
+        }
       }
       continue;
     }

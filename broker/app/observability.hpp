@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "broker/core/broker.hpp"
@@ -12,14 +13,19 @@
 namespace accord::gate {
 class GateMetrics;
 }
+namespace accord::store {
+class Store;
+}
 
 namespace accord {
 
-// `gate` may be null (no policies configured at start and none possible).
+// `gate` may be null (no policies configured at start and none possible); `store` too (no
+// RocksDB gauges then). The route asks `store` for the store on every scrape.
 std::string render_prometheus(const core::Metrics& metrics, const core::Broker& broker,
-                              const gate::GateMetrics* gate);
+                              const gate::GateMetrics* gate, store::Store* store = nullptr);
 void add_metrics_route(http::Router& router, const core::Metrics& metrics,
-                       const core::Broker& broker, const gate::GateMetrics* gate);
+                       const core::Broker& broker, const gate::GateMetrics* gate,
+                       std::function<store::Store*()> store = {});
 
 // Publishes $SYS/accord/broker and $SYS/accord/enforcement/<policy> (QoS 0, retained).
 void publish_sys_topics(core::Broker& broker, const core::Metrics& metrics,

@@ -19,6 +19,7 @@
 #include "broker/core/executor.hpp"
 #include "broker/core/message.hpp"
 #include "broker/core/metrics.hpp"
+#include "broker/auth/service.hpp"
 #include "broker/core/publish_gate.hpp"
 #include "broker/core/retained_trie.hpp"
 #include "broker/core/session.hpp"
@@ -90,6 +91,9 @@ class Broker {
   // Before serving: every client PUBLISH and will passes `gate` (nullptr: none). Not owned.
   void set_publish_gate(PublishGate* gate) { gate_ = gate; }
   PublishGate* publish_gate() const { return gate_; }
+  // Before serving: MQTT authentication and ACLs (nullptr: none; every topic allowed). Not owned.
+  void set_auth(auth::AuthService* auth) { auth_ = auth; }
+  auth::AuthService* auth() const { return auth_; }
   // What the gate makes of a will about to be published: nullptr when it may not be published,
   // else the message to publish (redirected to a dead-letter topic, perhaps).
   MessagePtr gate_will(const mqtt::Will& will, std::string_view client_id, const void* origin);
@@ -142,6 +146,7 @@ class Broker {
   store::Store* store_ = nullptr;
   bool durable_ = false;
   PublishGate* gate_ = nullptr;
+  auth::AuthService* auth_ = nullptr;
   // Ids of stored messages (MessageRecord::id); continues where the store left off.
   std::atomic<std::uint64_t> next_message_id_{1};
 

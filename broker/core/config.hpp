@@ -12,6 +12,20 @@ namespace accord {
 struct ListenerConfig {
   std::string address = "0.0.0.0";
   std::uint16_t port = 1883;  // 0: any free port (see Config::port_file)
+  // "mqtt": MQTT straight on the (TLS) stream; "ws": MQTT in binary WebSocket frames.
+  std::string protocol = "mqtt";
+  std::string ws_path = "/mqtt";  // "ws" only: the HTTP path of the upgrade request
+  bool tls = false;
+  std::string tls_cert_file;  // PEM, server certificate (chain)
+  std::string tls_key_file;   // PEM, its private key
+  std::string tls_ca_file;    // PEM, CAs that client certificates must chain to
+  bool tls_require_client_cert = false;
+  // "none" | "username" | "client_id": the verified client certificate's CN replaces that field
+  // of the CONNECT.
+  std::string tls_identity = "none";
+  std::string tls_min_version = "1.2";  // "1.2" | "1.3"; older versions are always refused
+  std::string tls_ciphers;       // OpenSSL cipher list for TLS 1.2 (empty: OpenSSL's default)
+  std::string tls_ciphersuites;  // TLS 1.3 suites (empty: OpenSSL's default)
 
   bool operator==(const ListenerConfig&) const = default;
 };
@@ -27,6 +41,13 @@ struct Config {
   unsigned io_threads = 0;  // 0: one per core (std::thread::hardware_concurrency)
   std::uint32_t max_connections = 100'000;
   std::chrono::milliseconds connect_timeout{10'000};  // TCP accept -> CONNECT must arrive
+  // Per source IP address (0: unlimited). Behind a NAT or a load balancer that does not keep
+  // client addresses, every client shares one address: raise or disable these there.
+  std::uint32_t max_connections_per_address = 1'000;
+  std::uint32_t connect_rate_per_address = 100;  // new connections per second, burst the same
+  // A connected client that sends nothing for this long is closed, whatever its keep-alive
+  // (0: off; keep-alive alone decides).
+  std::chrono::milliseconds idle_timeout{0};
   std::chrono::milliseconds shutdown_grace{3'000};    // SIGTERM: time to flush before closing
   // Seconds between $SYS/accord/... status publications (0: none).
   std::uint32_t sys_interval = 10;
@@ -73,6 +94,12 @@ struct Config {
   std::string admin_tls_cert_file;
   std::string admin_tls_key_file;
   std::uint32_t admin_max_body_bytes = 1u << 20;
+
+  // [auth] MQTT clients (docs/security.md). Anonymous = no user name (or no password file):
+  // "local" lets them in from loopback addresses only, "allow" from anywhere, "deny" never.
+  std::string auth_anonymous = "local";
+  std::string auth_password_file;  // NAME:$pbkdf2-sha256$... lines (accordctl user add); empty: none
+  std::string auth_acl_file;       // topic rules; empty: every client may use every topic
 
   // [registry]
   bool registry_enabled = true;

@@ -20,7 +20,13 @@ Session::Session(Broker& broker, std::string client_id, unsigned owner)
   broker_.metrics().sessions_current.fetch_add(1, std::memory_order_relaxed);
 }
 
-Session::~Session() { broker_.metrics().sessions_current.fetch_sub(1, std::memory_order_relaxed); }
+Session::~Session() {
+  broker_.metrics().sessions_current.fetch_sub(1, std::memory_order_relaxed);
+  if (queue_) {
+    broker_.metrics().count_queued(-static_cast<std::int64_t>(queue_->size()),
+                                   -static_cast<std::int64_t>(queued_bytes_));
+  }
+}
 
 bool Session::is_v5() const { return link_ && link_->version() == ProtocolVersion::v5; }
 
@@ -107,7 +113,7 @@ void Session::send_delivery(Delivery& d, std::uint16_t packet_id, bool dup) {
     }
   }
   link_->send_publish(head, d.message);
-  Metrics::add(broker_.metrics().messages_sent);
+  broker_.metrics().count_sent(d.qos);
 }
 
 bool Session::enqueue(Delivery&& d) {
@@ -120,6 +126,7 @@ bool Session::enqueue(Delivery&& d) {
     return false;
   }
   queued_bytes_ += size;
+  broker_.metrics().count_queued(1, static_cast<std::int64_t>(size));
   queue_->push_back(std::move(d));
   return true;
 }
@@ -142,8 +149,33 @@ bool too_large_for(std::uint32_t client_max, const Delivery& d, ProtocolVersion 
 }
 }  // namespace
 
+const auth::Permissions& Session::permissions() {
+  if (auth::AuthService* auth = broker_.auth(); auth && auth->generation() != permissions_->generation()) {
+    if (auto fresh = auth->permissions(permissions_->identity())) permissions_ = std::move(fresh);
+    read_cache_.reset();
+  }
+  return *permissions_;
+}
+
+bool Session::may_read(const std::string& topic) {
+  const auth::Permissions& rules = permissions();
+  if (!read_cache_) read_cache_ = std::make_unique<std::unordered_map<std::string, bool>>();
+  if (auto it = read_cache_->find(topic); it != read_cache_->end()) return it->second;
+  if (read_cache_->size() >= 1024) read_cache_->clear();
+  const bool allowed = rules.can_read(topic);
+  read_cache_->emplace(topic, allowed);
+  return allowed;
+}
+
 void Session::deliver(Delivery d) {
   if (ended_) return;
+  // The subscription was allowed, but a deny rule (or a reloaded ACL) may still cover this
+  // topic: a wide filter must not carry what the client may not read.
+  if (permissions_ && !may_read(d.message->topic)) {
+    Metrics::add(broker_.metrics().acl_denied_read);
+    forget(d);
+    return;
+  }
   Metrics& metrics = broker_.metrics();
   const Config& cfg = broker_.config();
   if (d.message->expired(broker_.now())) {
@@ -268,6 +300,7 @@ void Session::restore_delivery(Delivery d, store::QueueState state, std::uint16_
   if (!queue_) queue_ = std::make_unique<std::deque<Delivery>>();
   // Not subject to the queue limits: every one of these was accepted within them.
   queued_bytes_ += d.message->payload.size();
+  broker_.metrics().count_queued(1, static_cast<std::int64_t>(d.message->payload.size()));
   queue_->push_back(std::move(d));
 }
 
@@ -281,6 +314,7 @@ void Session::pump() {
     Delivery d = std::move(front);
     queue_->pop_front();
     queued_bytes_ -= d.message->payload.size();
+    broker_.metrics().count_queued(-1, -static_cast<std::int64_t>(d.message->payload.size()));
     if (d.message->expired(now)) {
       Metrics::add(broker_.metrics().dropped_expired);
       forget(d);
@@ -288,6 +322,13 @@ void Session::pump() {
     }
     if (too_large_for(client_max_packet_size_, d, link_->version())) {
       Metrics::add(broker_.metrics().dropped_too_large);
+      forget(d);
+      continue;
+    }
+    // Queued before this connection's rules were known (a restart, a reconnect as another
+    // user, an ACL reload): checked again on the way out.
+    if (permissions_ && !may_read(d.message->topic)) {
+      Metrics::add(broker_.metrics().acl_denied_read);
       forget(d);
       continue;
     }
@@ -340,7 +381,7 @@ void Session::acknowledge_in_order(mqtt::PacketType type, std::uint16_t id, std:
 void Session::on_publish(mqtt::Publish&& p) {
   if (!link_) return;
   const Config& cfg = broker_.config();
-  Metrics::add(broker_.metrics().messages_received);
+  broker_.metrics().count_received(p.qos);
   if (link_->version() == ProtocolVersion::v5) {
     if (p.properties.topic_alias || p.topic.empty()) {
       auto resolved = inbound_aliases_.resolve(p.topic, p.properties.topic_alias);
@@ -396,8 +437,20 @@ void Session::on_publish(mqtt::Publish&& p) {
   const auto& awaiting = inbound_.pending_qos2();
   const bool resent_qos2 =
       qos == 2 && std::find(awaiting.begin(), awaiting.end(), id) != awaiting.end();
+  // The ACL first (retained deletions too): MQTT 5 says no in the ack; 3.1.1 cannot, so the
+  // publish is acknowledged as usual and delivered to nobody.
+  if (permissions_ && !resent_qos2 && !permissions().can_publish(p.topic)) {
+    Metrics::add(broker_.metrics().acl_denied_publish);
+    if (qos > 0 && is_v5()) {
+      acknowledge_in_order(qos == 1 ? mqtt::PacketType::Puback : mqtt::PacketType::Pubrec, id,
+                           static_cast<std::uint8_t>(ReasonCode::NotAuthorized),
+                           "not authorized to publish to this topic");
+      return;
+    }
+    deliver = false;
+  }
   if (PublishGate* gate = broker_.publish_gate();
-      gate && !resent_qos2 && !(p.retain && p.payload.empty())) {
+      gate && deliver && !resent_qos2 && !(p.retain && p.payload.empty())) {
     GateDecision d = gate->check(
         GateRequest{client_id_, link_->version(), p.topic, &p.properties, p.payload, qos, false});
     switch (d.action) {
@@ -592,6 +645,11 @@ void Session::on_subscribe(mqtt::Subscribe&& p) {
       ack.reason_codes.push_back(failure(ReasonCode::TopicFilterInvalid));
       continue;
     }
+    if (permissions_ && !permissions().can_subscribe(filter)) {
+      Metrics::add(broker_.metrics().acl_denied_subscribe);
+      ack.reason_codes.push_back(failure(ReasonCode::NotAuthorized));
+      continue;
+    }
     const auto shared = mqtt::parse_shared_filter(filter);
     if (shared && sub.options.no_local) {
       protocol_error(ReasonCode::ProtocolError, "no local on a shared subscription");
@@ -736,6 +794,10 @@ void Session::end() {
   auto self = shared_from_this();
   for (const auto& [filter, record] : subscriptions_) broker_.unsubscribe(self, filter);
   subscriptions_.clear();
+  if (queue_) {
+    broker_.metrics().count_queued(-static_cast<std::int64_t>(queue_->size()),
+                                   -static_cast<std::int64_t>(queued_bytes_));
+  }
   queue_.reset();
   queued_bytes_ = 0;
   inflight_.clear();

@@ -12,7 +12,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
+#include "broker/auth/acl.hpp"
 #include "broker/codec/packets.hpp"
 #include "broker/core/link.hpp"
 #include "broker/core/message.hpp"
@@ -42,6 +44,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void detach();
   Link* link() const { return link_; }
   bool online() const { return link_ != nullptr; }
+
+  // Topic rules of the client now connecting (nullptr: no ACL). Before attach().
+  void set_permissions(std::shared_ptr<const auth::Permissions> permissions) {
+    permissions_ = std::move(permissions);
+    read_cache_.reset();
+  }
 
   // The will of the current connection (cleared by a normal DISCONNECT). Held by pointer: most
   // devices set none and an idle session should cost little memory.
@@ -116,6 +124,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void acknowledge_in_order(mqtt::PacketType type, std::uint16_t id, std::uint8_t reason,
                             std::string why);
   bool is_v5() const;
+  // ACL checks (only called when permissions_ is set); re-resolve after an ACL reload.
+  const auth::Permissions& permissions();
+  bool may_read(const std::string& topic);
 
   Broker& broker_;
   const std::string client_id_;
@@ -130,6 +141,11 @@ class Session : public std::enable_shared_from_this<Session> {
   protocol::InboundTopicAliases inbound_aliases_{0};
   protocol::OutboundTopicAliases outbound_aliases_{0};
   std::unique_ptr<mqtt::Will> will_;
+  // Topic rules (nullptr: no ACL file, everything allowed) and, per topic, whether a message
+  // may be delivered: read access is checked for every delivery, but a topic's answer is
+  // computed once (bounded; dropped when full and when the ACL is reloaded).
+  std::shared_ptr<const auth::Permissions> permissions_;
+  std::unique_ptr<std::unordered_map<std::string, bool>> read_cache_;
 
   // Session state.
   struct SubscriptionRecord {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <random>
 
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/websocket/error.hpp>
+
 #include "broker/codec/topic.hpp"
 #include "broker/core/log.hpp"
 #include "broker/net/server.hpp"
@@ -38,12 +41,17 @@ std::string assign_client_id() {
 }
 }  // namespace
 
-Connection::Connection(Server& server, IoThread& thread, asio::ip::tcp::socket socket)
-    : server_(server), thread_(thread), socket_(std::move(socket)) {
+Connection::Connection(Server& server, IoThread& thread, asio::ip::tcp::socket socket,
+                       const Listener& listener)
+    : server_(server), thread_(thread), socket_(std::move(socket)), listener_(listener.config) {
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
   if (!ec) {
     peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    remote_address_ = ep.address();
+  }
+  if (listener.config.tls || listener.config.protocol != "mqtt") {
+    transport_ = make_transport(std::move(socket_), listener.config, listener.tls);
   }
 }
 
@@ -51,22 +59,97 @@ Connection::~Connection() = default;
 
 void Connection::start() {
   boost::system::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  socket_.non_blocking(true, ec);
+  tcp_socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  if (!transport_) socket_.non_blocking(true, ec);
   // Link into the thread's list for sweeps.
   next = thread_.connections;
   if (next) next->prev = this;
   thread_.connections = this;
   last_activity_ = thread_.now;
-  deadline_ = thread_.now + server_.config().connect_timeout;
+  deadline_ = thread_.now + server_.config().connect_timeout;  // TLS/WS handshake included
+  if (transport_) {
+    begin_handshake();
+    return;
+  }
   // Read now rather than wait: the CONNECT may have arrived with the handshake, and epoll is
   // edge-triggered, so its edge may be gone before a wait is queued.
   on_readable({});
 }
 
+void Connection::begin_handshake() {
+  handshaking_ = true;
+  transport_->async_handshake([self = shared_from_this()](std::string error) {
+    self->handshaking_ = false;
+    if (self->state_ >= State::Closing) return;  // closed meanwhile (the timeout logs itself)
+    if (!error.empty()) {
+      self->handshake_failed(error);
+      return;
+    }
+    self->tls_identity_ = self->transport_->peer_common_name();
+    if (self->listener_.tls_identity != "none" && !self->tls_identity_) {
+      self->handshake_failed("tls: client certificate has no common name (tls_identity needs one)");
+      return;
+    }
+    self->wait_readable();
+  });
+}
+
+void Connection::handshake_failed(const std::string& reason) {
+  server_.count_handshake_failure();
+  accord::log::info("handshake_failed", {{"addr", peer_}, {"listener", transport_->kind()}, {"reason", reason}});
+  close_detail_ = reason;
+  finish_close();
+}
+
+void Connection::apply_tls_identity(mqtt::Connect& connect) const {
+  if (!tls_identity_) return;
+  // The certificate wins over what the client wrote in its CONNECT.
+  if (listener_.tls_identity == "client_id") {
+    connect.client_id = *tls_identity_;
+  } else if (listener_.tls_identity == "username") {
+    connect.username = *tls_identity_;
+  }
+}
+
+void Connection::on_transport_read(const boost::system::error_code& ec, std::size_t n) {
+  if (state_ >= State::Closing) return;
+  if (ec) {
+    const bool closed = ec == asio::error::eof || ec == boost::beast::websocket::error::closed ||
+                        ec == asio::ssl::error::stream_truncated;
+    close_detail_ = closed ? "connection closed by client" : ec.message();
+    finish_close();
+    return;
+  }
+  thread_.now = core::Clock::now();
+  core::Metrics::add(server_.metrics().bytes_received, n);
+  last_activity_ = thread_.now;
+  take(std::span<const std::uint8_t>(transport_->read_buffer(), n));
+  if (state_ >= State::Closing || read_blocked()) return;
+  wait_readable();
+}
+
+void Connection::take(std::span<const std::uint8_t> data) {
+  if (partial_.empty()) {
+    const std::size_t used = consume(data);
+    if (used < data.size() && state_ < State::Closing) partial_.assign(data.begin() + used, data.end());
+  } else {
+    partial_.insert(partial_.end(), data.begin(), data.end());
+    const std::size_t used = consume(partial_);
+    partial_.erase(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(used));
+  }
+  if (partial_.empty() && partial_.capacity() > 0) partial_ = {};  // idle: hold nothing
+}
+
 void Connection::wait_readable() {
   if (wait_pending_ || state_ >= State::Closing || read_blocked()) return;
   wait_pending_ = true;
+  if (transport_) {
+    transport_->async_read_some([self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+      self->wait_pending_ = false;
+      self->on_transport_read(ec, n);
+    });
+    return;
+  }
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
                      [self = shared_from_this()](const boost::system::error_code& ec) {
                        self->wait_pending_ = false;
@@ -79,6 +162,10 @@ void Connection::on_readable(const boost::system::error_code& ec) {
   if (ec) {
     close_detail_ = ec.message();
     finish_close();
+    return;
+  }
+  if (transport_) {  // resume_reading(): start a read through the transport
+    if (!handshaking_) wait_readable();
     return;
   }
   thread_.now = core::Clock::now();  // keep-alive needs a fresh clock, not the sweep's
@@ -99,16 +186,7 @@ void Connection::on_readable(const boost::system::error_code& ec) {
     }
     core::Metrics::add(server_.metrics().bytes_received, n);
     last_activity_ = thread_.now;
-    std::span<const std::uint8_t> data(buf.data(), n);
-    if (partial_.empty()) {
-      const std::size_t used = consume(data);
-      if (used < n && state_ < State::Closing) partial_.assign(data.begin() + used, data.end());
-    } else {
-      partial_.insert(partial_.end(), data.begin(), data.end());
-      const std::size_t used = consume(partial_);
-      partial_.erase(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(used));
-    }
-    if (partial_.empty() && partial_.capacity() > 0) partial_ = {};  // idle: hold nothing
+    take(std::span<const std::uint8_t>(buf.data(), n));
     if (state_ >= State::Closing || read_blocked()) return;
     if (n < buf.size()) {
       drained = true;  // a short read on a stream socket: the kernel buffer is empty
@@ -287,6 +365,7 @@ void Connection::handle_connect(mqtt::Connect&& received) {
   // Kept until the session is attached; also names the client in refusal logs.
   pending_connect_ = std::make_unique<mqtt::Connect>(std::move(received));
   mqtt::Connect& connect = *pending_connect_;
+  apply_tls_identity(connect);
   version_ = connect.version;
     const bool v5 = version_ == ProtocolVersion::v5;
 
@@ -296,9 +375,15 @@ void Connection::handle_connect(mqtt::Connect&& received) {
     return;
   }
   if (connect.properties.authentication_method) {
+    // No auth::EnhancedAuthenticator is registered (broker/auth/enhanced.hpp).
+    core::Metrics::add(server_.metrics().auth_failed_bad_method);
     refuse_connect(static_cast<std::uint8_t>(ReasonCode::BadAuthenticationMethod),
                    mqtt::ConnectReturnCode::NotAuthorized,
                    "enhanced authentication is not supported");
+    return;
+  }
+  if (!authenticated_) {  // user name and password; comes back here once they are checked
+    authenticate(connect);
     return;
   }
   std::optional<std::string> assigned_id;
@@ -335,6 +420,15 @@ void Connection::handle_connect(mqtt::Connect&& received) {
   }
   // A will is a publish that happens later: the topic's policy checks it now, while the client
   // can still be told (CONNACK 0x99 is MQTT 5's code for a will payload it cannot accept).
+  // Topic rules for this client (nullptr: no ACL file). A will the client may not publish is
+  // refused now, while the client can be told, rather than dropped when it would fire.
+  permissions_ = server_.auth().permissions(auth::Identity{auth_user_, connect.client_id});
+  if (connect.will && permissions_ && !permissions_->can_publish(connect.will->topic)) {
+    core::Metrics::add(server_.metrics().acl_denied_will);
+    refuse_connect(static_cast<std::uint8_t>(ReasonCode::NotAuthorized),
+                   mqtt::ConnectReturnCode::NotAuthorized, "not authorized to publish the will topic");
+    return;
+  }
   if (connect.will) {
     if (core::PublishGate* gate = server_.broker().publish_gate()) {
       mqtt::Will& will = *connect.will;
@@ -430,6 +524,72 @@ void Connection::handle_connect(mqtt::Connect&& received) {
       });
 }
 
+namespace {
+bool is_loopback(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
+  return a.is_loopback();
+}
+}  // namespace
+
+// broker/auth decides; a password goes through the slow KDF on the auth worker pool, never on
+// this thread, and the answer is posted back here. Reading stays paused meanwhile; the CONNECT
+// timeout still applies.
+void Connection::authenticate(const mqtt::Connect& connect) {
+  auth::Credentials credentials{connect.username, connect.password, is_loopback(remote_address_),
+                                std::nullopt, false};
+  if (tls_identity_ && listener_.tls_identity == "username") {
+    credentials.certified_user = tls_identity_;  // apply_tls_identity() made it the user name
+  } else if (tls_identity_ && listener_.tls_identity == "client_id") {
+    credentials.certified = true;
+  }
+  auth::AuthService& service = server_.auth();
+  if (auto outcome = service.check_fast(credentials)) {
+    on_authenticated(std::move(*outcome));
+    return;
+  }
+  reading_paused_ = true;
+  auto done = [self = shared_from_this(), thread = thread_.index](auth::Outcome outcome) {
+    self->server_.post(thread, [self, outcome = std::move(outcome)]() mutable {
+      self->reading_paused_ = false;
+      self->on_authenticated(std::move(outcome));
+    });
+  };
+  if (!service.verify_async(std::move(credentials), std::move(done))) {
+    reading_paused_ = false;
+    on_authenticated(auth::Outcome{auth::Outcome::Verdict::Busy, std::nullopt,
+                                   "too many password checks waiting"});
+  }
+}
+
+void Connection::on_authenticated(auth::Outcome outcome) {
+  if (state_ != State::AwaitConnect || !pending_connect_) return;  // closed meanwhile
+  auto& m = server_.metrics();
+  using V = auth::Outcome::Verdict;
+  switch (outcome.verdict) {
+    case V::Allowed:
+      authenticated_ = true;
+      auth_user_ = std::move(outcome.user);
+      handle_connect(std::move(*pending_connect_));
+      return;
+    case V::BadCredentials:
+      core::Metrics::add(m.auth_failed_bad_credentials);
+      refuse_connect(static_cast<std::uint8_t>(ReasonCode::BadUserNameOrPassword),
+                     mqtt::ConnectReturnCode::BadUserNameOrPassword, outcome.detail);
+      return;
+    case V::NotAuthorized:
+      core::Metrics::add(m.auth_failed_not_authorized);
+      refuse_connect(static_cast<std::uint8_t>(ReasonCode::NotAuthorized),
+                     mqtt::ConnectReturnCode::NotAuthorized, outcome.detail);
+      return;
+    case V::Busy:
+      core::Metrics::add(m.auth_failed_busy);
+      refuse_connect(static_cast<std::uint8_t>(ReasonCode::ServerBusy),
+                     mqtt::ConnectReturnCode::ServerUnavailable, outcome.detail);
+      return;
+  }
+}
+
 void Connection::on_session_ready(core::SessionPtr session, bool present, std::uint64_t epoch) {
   session_ = std::move(session);
   epoch_ = epoch;
@@ -443,6 +603,7 @@ void Connection::on_session_ready(core::SessionPtr session, bool present, std::u
                               {"keep_alive", c.keep_alive},
                               {"session_expiry", session_expiry_},
                               {"session_present", present}});
+  session_->set_permissions(std::move(permissions_));
   session_->attach(*this, c, session_expiry_);
   pending_connect_.reset();
   resume_reading();
@@ -496,7 +657,9 @@ void Connection::shutdown() { disconnect(ReasonCode::ServerShuttingDown, "server
 void Connection::sweep(core::Clock::time_point now) {
   switch (state_) {
     case State::AwaitConnect:
-      if (now >= deadline_) {
+      if (now >= deadline_ && handshaking_) {
+        handshake_failed("handshake not done within server.connect_timeout_ms");
+      } else if (now >= deadline_) {
         close_detail_ = "no CONNECT within the connect timeout";
         begin_close();
       }
@@ -506,6 +669,12 @@ void Connection::sweep(core::Clock::time_point now) {
           now - last_activity_ > std::chrono::milliseconds(keep_alive_grace_ms_)) {
         close_detail_ = "keep alive timeout";
         disconnect(ReasonCode::KeepAliveTimeout, "keep alive timeout");
+      } else if (const auto idle = server_.config().idle_timeout;
+                 idle.count() != 0 && now - last_activity_ > idle) {
+        // server.idle_timeout_ms: also clients with keep-alive 0 (or a long one) that went quiet.
+        close_detail_ = "idle timeout";
+        core::Metrics::add(server_.metrics().idle_timeouts);
+        disconnect(ReasonCode::KeepAliveTimeout, "idle timeout");
       } else if (!writing_ && queued_.segments.empty() && now - last_activity_ > std::chrono::seconds(1)) {
         // Idle: hand back the output buffers the last writes left behind, so that thousands of
         // quiet devices cost only their bookkeeping.
@@ -598,9 +767,14 @@ void Connection::flush() {
   }
   for (const auto& b : buffers) writing_bytes_ += b.size();
   writing_ = true;
-  asio::async_write(socket_, write_->buffers,
-                    [self = shared_from_this()](const boost::system::error_code& ec,
-                                                std::size_t n) { self->on_written(ec, n); });
+  auto done = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+    self->on_written(ec, n);
+  };
+  if (transport_) {
+    transport_->async_write(write_->buffers, std::move(done));
+  } else {
+    asio::async_write(socket_, write_->buffers, std::move(done));
+  }
 }
 
 void Connection::on_written(const boost::system::error_code& ec, std::size_t bytes) {
@@ -651,7 +825,7 @@ void Connection::begin_close() {
     server_.broker().connection_closed(session_, epoch_, publish_will_on_close_);
   }
   boost::system::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
+  tcp_socket().shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
   if (!writing_ && queued_.segments.empty()) {
     finish_close();
   } else if (!writing_ && !in_dirty_list_) {
@@ -674,13 +848,14 @@ void Connection::finish_close() {
   const bool was_connected = state_ == State::Connected || (state_ == State::Closing && session_);
   state_ = State::Closed;
   boost::system::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  tcp_socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  tcp_socket().close(ec);
   // Unlink from the thread's list.
   if (prev) prev->next = next; else if (thread_.connections == this) thread_.connections = next;
   if (next) next->prev = prev;
   prev = next = nullptr;
   server_.metrics().connections_current.fetch_sub(1, std::memory_order_relaxed);
+  server_.connection_closed(remote_address_);
 
   if (attached_to_session()) {
     server_.broker().connection_closed(session_, epoch_, publish_will_on_close_);

@@ -5,24 +5,31 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include <boost/asio.hpp>
 
+#include "broker/auth/service.hpp"
 #include "broker/codec/codec.hpp"
 #include "broker/core/link.hpp"
 #include "broker/core/session.hpp"
+#include "broker/net/transport.hpp"
 
 namespace accord::net {
 
 class Server;
 struct IoThread;
+struct Listener;
 
 class Connection final : public std::enable_shared_from_this<Connection>, public core::Link {
  public:
-  Connection(Server& server, IoThread& thread, boost::asio::ip::tcp::socket socket);
+  // A plain MQTT listener's connection reads the socket directly; TLS and WebSocket listeners
+  // wrap it in a Transport.
+  Connection(Server& server, IoThread& thread, boost::asio::ip::tcp::socket socket,
+             const Listener& listener);
   ~Connection() override;
 
   void start();
@@ -41,6 +48,13 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   void disconnect(mqtt::ReasonCode reason, std::string_view reason_string = {}) override;
   std::string_view peer() const override { return peer_; }
 
+  // The common name of the client certificate, when the client presented one and it verified
+  // against the listener's tls_ca_file (set once the TLS handshake is done). With
+  // tls_identity = "username" / "client_id" it has already replaced that CONNECT field.
+  const std::optional<std::string>& tls_identity() const { return tls_identity_; }
+  // "mqtt", "tls", "ws" or "wss".
+  const char* transport_kind() const { return transport_ ? transport_->kind() : "mqtt"; }
+
   // Intrusive list links (IoThread::connections).
   Connection* prev = nullptr;
   Connection* next = nullptr;
@@ -50,11 +64,24 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
 
   void wait_readable();
   void on_readable(const boost::system::error_code& ec);
+  // TLS / WebSocket: the handshake, then reads through the transport.
+  void begin_handshake();
+  void handshake_failed(const std::string& reason);
+  void on_transport_read(const boost::system::error_code& ec, std::size_t n);
+  // Frames and handles freshly read bytes (after partial_, if any).
+  void take(std::span<const std::uint8_t> data);
+  // tls_identity = "username" / "client_id": the certificate's CN replaces the CONNECT's field.
+  void apply_tls_identity(mqtt::Connect& connect) const;
+  boost::asio::ip::tcp::socket& tcp_socket() { return transport_ ? transport_->socket() : socket_; }
   void resume_reading();
   // Parses and handles every whole packet in `data`; returns the bytes consumed.
   std::size_t consume(std::span<const std::uint8_t> data);
   void handle(mqtt::Packet&& packet);
   void handle_connect(mqtt::Connect&& connect);
+  // MQTT authentication (broker/auth), between the first CONNECT checks and the rest of
+  // handle_connect(), which on_authenticated() resumes.
+  void authenticate(const mqtt::Connect& connect);
+  void on_authenticated(auth::Outcome outcome);
   void refuse_connect(std::uint8_t v5_reason, mqtt::ConnectReturnCode v3_code, std::string_view why);
   void on_session_ready(core::SessionPtr session, bool present, std::uint64_t epoch);
   void handle_disconnect(const mqtt::Disconnect& d);
@@ -72,13 +99,18 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
 
   Server& server_;
   IoThread& thread_;
-  boost::asio::ip::tcp::socket socket_;
+  boost::asio::ip::tcp::socket socket_;  // moved into transport_ when there is one
+  std::unique_ptr<Transport> transport_;  // null: plain TCP
+  const ListenerConfig& listener_;
+  std::optional<std::string> tls_identity_;
   std::string peer_;
+  boost::asio::ip::address remote_address_;  // for Server::connection_closed
   State state_ = State::AwaitConnect;
   mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::v311;
   bool reading_paused_ = false;  // until the session is attached
   bool output_paused_ = false;   // until our replies drain (see output_pause_threshold)
-  bool wait_pending_ = false;
+  bool wait_pending_ = false;  // plain: readiness wait; transport: read pending
+  bool handshaking_ = false;
   bool in_dirty_list_ = false;
   bool writing_ = false;
   bool publish_will_on_close_ = true;
@@ -93,6 +125,9 @@ class Connection final : public std::enable_shared_from_this<Connection>, public
   core::SessionPtr session_;
   std::uint64_t epoch_ = 0;
   std::unique_ptr<mqtt::Connect> pending_connect_;
+  bool authenticated_ = false;
+  std::optional<std::string> auth_user_;  // nullopt: anonymous
+  std::shared_ptr<const auth::Permissions> permissions_;  // until handed to the session
 
   // Bytes of an incomplete packet (only between reads).
   std::vector<std::uint8_t> partial_;

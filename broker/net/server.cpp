@@ -2,12 +2,17 @@
 
 #include <sys/resource.h>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <fstream>
 #include <stdexcept>
 
 #include "broker/core/log.hpp"
 #include "broker/net/connection.hpp"
+#include "broker/net/transport.hpp"
+
+#include <boost/asio/ssl/context.hpp>
 
 namespace accord::net {
 
@@ -15,6 +20,19 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
+std::string listener_name(std::size_t i) { return "listeners[" + std::to_string(i) + "]"; }
+
+// Modification times of a TLS listener's files (a missing file reads as the minimum).
+std::array<std::filesystem::file_time_type, 3> tls_file_times(const ListenerConfig& l) {
+  std::array<std::filesystem::file_time_type, 3> out{};
+  const std::string* files[] = {&l.tls_cert_file, &l.tls_key_file, &l.tls_ca_file};
+  for (std::size_t i = 0; i < 3; ++i) {
+    std::error_code ec;
+    if (!files[i]->empty()) out[i] = std::filesystem::last_write_time(*files[i], ec);
+  }
+  return out;
+}
+
 unsigned resolve_thread_count(unsigned configured) {
   if (configured != 0) return configured;
   const unsigned hw = std::thread::hardware_concurrency();
@@ -38,10 +56,22 @@ Server::Server(const Config& config)
       broker_(config_, *this, metrics_),
       signals_(control_),
       tick_timer_(control_),
-      stop_timer_(control_) {
+      stop_timer_(control_),
+      admission_(config_.max_connections_per_address, config_.connect_rate_per_address) {
   const unsigned n = resolve_thread_count(config_.io_threads);
   threads_.reserve(n);
   for (unsigned i = 0; i < n; ++i) threads_.push_back(std::make_unique<IoThread>(i));
+  // MQTT authentication and ACLs: bad files throw auth::LoadError naming FILE:LINE.
+  auth_ = std::make_unique<auth::AuthService>(auth::AuthOptions{
+      auth::parse_anonymous(config_.auth_anonymous).value_or(auth::Anonymous::Deny),
+      config_.auth_password_file, config_.auth_acl_file});
+  broker_.set_auth(auth_.get());
+  add_reload_hook([this] {
+    const auth::ReloadResult r = auth_->reload();
+    for (const auto& error : r.errors)
+      accord::log::error("auth_reload_failed", {{"error", error}, {"kept", "previous rules"}});
+    accord::log::info("auth_reloaded", {{"users", r.users}, {"acl", r.acl}, {"errors", r.errors.size()}});
+  });
 }
 
 Server::~Server() {
@@ -49,6 +79,10 @@ Server::~Server() {
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
   }
+  // Password checks still queued hold connections: drop them while the I/O contexts exist
+  // (and after the I/O threads, which read broker_.auth(), have stopped).
+  broker_.set_auth(nullptr);
+  auth_.reset();
   // A cancelled accept still queued on the control loop owns a socket of an I/O context: let it
   // complete while those contexts exist.
   for (auto& a : acceptors_) {
@@ -112,7 +146,17 @@ void Server::open_store() {
 void Server::start() {
   open_store();
   raise_file_limit(config_.max_connections);
-  for (const auto& l : config_.listeners) {
+  for (std::size_t i = 0; i < config_.listeners.size(); ++i) {
+    const ListenerConfig& l = config_.listeners[i];
+    Listener listener{l, nullptr, {}};
+    if (l.tls) {
+      // Before binding: a bad certificate stops the start, naming the file and OpenSSL's reason.
+      listener.tls_files = tls_file_times(l);
+      std::string error;
+      listener.tls = make_tls_context(l, listener_name(i), error);
+      if (!listener.tls) throw std::runtime_error(error);
+    }
+    listeners_.push_back(std::move(listener));
     boost::system::error_code ec;
     auto address = asio::ip::make_address(l.address, ec);
     if (ec) throw std::runtime_error("listener address '" + l.address + "' is not valid: " + ec.message());
@@ -129,21 +173,59 @@ void Server::start() {
     auto bound = acceptor->local_endpoint();
     accord::log::info("listening", {{"address", bound.address().to_string()},
                                   {"port", bound.port()},
-                                  {"protocol", "mqtt"}});
+                                  {"protocol", listener_kind(l)}});
     acceptors_.push_back(std::move(acceptor));
   }
   write_port_file();
+  add_reload_hook([this] { reload_tls(false); });  // SIGHUP: certificates too
   for (std::size_t i = 0; i < acceptors_.size(); ++i) accept(i);
 
   signals_.add(SIGINT);
   signals_.add(SIGTERM);
+  signals_.add(SIGHUP);
+  wait_signal();
+  schedule_tick();
+  for (auto& t : threads_) schedule_sweep(*t);
+  listening_.store(true, std::memory_order_release);
+}
+
+void Server::wait_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (ec) return;
+    if (signo == SIGHUP) {
+      accord::log::info("signal", {{"signal", "SIGHUP"}});
+      reload();
+      wait_signal();
+      return;
+    }
     accord::log::info("signal", {{"signal", signo == SIGINT ? "SIGINT" : "SIGTERM"}});
     stop();
   });
-  schedule_tick();
-  for (auto& t : threads_) schedule_sweep(*t);
+}
+
+void Server::reload() {
+  for (auto& hook : reload_hooks_) hook();
+}
+
+void Server::reload_tls(bool only_changed) {
+  for (std::size_t i = 0; i < listeners_.size(); ++i) {
+    Listener& listener = listeners_[i];
+    if (!listener.config.tls) continue;
+    const auto times = tls_file_times(listener.config);
+    if (only_changed && times == listener.tls_files) continue;
+    // Remembered even when the reload fails: a bad file is reported once, not every second;
+    // the next change (say, the matching key written after the certificate) tries again.
+    listener.tls_files = times;
+    std::string error;
+    auto context = make_tls_context(listener.config, listener_name(i), error);
+    if (!context) {
+      accord::log::error("tls_reload_failed", {{"listener", listener_name(i)}, {"error", error},
+                                               {"note", "keeping the previous certificate"}});
+      continue;
+    }
+    listener.tls = std::move(context);  // new connections; open ones keep theirs
+    accord::log::info("tls_reloaded", {{"listener", listener_name(i)}, {"cert", listener.config.tls_cert_file}});
+  }
 }
 
 void Server::write_port_file() const {
@@ -152,9 +234,11 @@ void Server::write_port_file() const {
   {
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write port file '" + tmp + "'");
-    for (const auto& a : acceptors_) {
-      auto ep = a->local_endpoint();
-      out << ep.address().to_string() << ' ' << ep.port() << '\n';
+    for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+      auto ep = acceptors_[i]->local_endpoint();
+      // Plain MQTT: "address port" as always; others name their kind ("... tls", "... wss").
+      const std::string kind = listener_kind(listeners_[i].config);
+      out << ep.address().to_string() << ' ' << ep.port() << (kind == "mqtt" ? "" : " " + kind) << '\n';
     }
     for (const auto& line : extra_port_lines_) out << line << '\n';
   }
@@ -184,19 +268,69 @@ void Server::accept(std::size_t listener) {
           });
           return;
         }
+        boost::system::error_code addr_ec;
+        const auto remote = socket.remote_endpoint(addr_ec);
+        auto verdict = Admission::Verdict::Admit;
         if (metrics_.connections_current.load(std::memory_order_relaxed) >=
                    static_cast<std::int64_t>(config_.max_connections)) {
-          core::Metrics::add(metrics_.connections_refused);
-          boost::system::error_code ignored;
-          socket.close(ignored);
+          refuse(socket, core::Metrics::RefusedReason::MaxConnections);
+        } else if (!addr_ec && (verdict = admission_.admit(remote.address(), Admission::Clock::now())) ==
+                                   Admission::Verdict::PerAddressLimit) {
+          refuse(socket, core::Metrics::RefusedReason::PerAddress);
+        } else if (verdict == Admission::Verdict::RateLimit) {
+          refuse(socket, core::Metrics::RefusedReason::Rate);
         } else {
           core::Metrics::add(metrics_.connections_accepted);
           metrics_.connections_current.fetch_add(1, std::memory_order_relaxed);
-          auto connection = std::make_shared<Connection>(*this, target, std::move(socket));
+          auto connection = std::make_shared<Connection>(*this, target, std::move(socket), listeners_[listener]);
           asio::post(target.context, [connection] { connection->start(); });
         }
         accept(listener);
       });
+}
+
+// Refused connections are closed before anything is read: no CONNECT is parsed, so a flood
+// costs an accept and a close. Logged at most once a second per reason, with the count since.
+void Server::refuse(tcp::socket& socket, core::Metrics::RefusedReason reason) {
+  const auto i = static_cast<std::size_t>(reason);
+  core::Metrics::add(metrics_.connections_refused[i]);
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  socket.close(ec);
+  ++refused_unlogged_[i];
+  const auto now = core::Clock::now();
+  if (now - refused_logged_[i] >= std::chrono::seconds(1)) {
+    accord::log::warn("connection_refused",
+                      {{"reason", core::Metrics::refused_reason_name(reason)},
+                       {"addr", remote.address().to_string()},
+                       {"refused_since_last_log", refused_unlogged_[i]}});
+    refused_logged_[i] = now;
+    refused_unlogged_[i] = 0;
+  }
+}
+
+void Server::connection_closed(const asio::ip::address& address) {
+  if (config_.max_connections_per_address == 0 && config_.connect_rate_per_address == 0) return;
+  asio::post(control_, [this, address] { admission_.release(address); });
+}
+
+bool Server::event_loops_respond(std::chrono::milliseconds timeout) {
+  // Shared with the posted handlers: a loop that answers after we gave up writes into it safely.
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t left = 0;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->left = threads_.size() + 1;
+  auto answer = [pending] {
+    std::lock_guard lock(pending->mu);
+    if (--pending->left == 0) pending->cv.notify_all();
+  };
+  for (auto& t : threads_) asio::post(t->context, answer);
+  asio::post(control_, answer);
+  std::unique_lock lock(pending->mu);
+  return pending->cv.wait_for(lock, timeout, [&] { return pending->left == 0; });
 }
 
 void Server::schedule_sweep(IoThread& thread) {
@@ -219,7 +353,9 @@ void Server::schedule_tick() {
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     broker_.tick();
+    admission_.prune(Admission::Clock::now());
     for (auto& hook : tick_hooks_) hook();
+    reload_tls(true);  // certificate files replaced in place (e.g. by an ACME client)
     // Once a minute the store drops what expired on disk (sessions, retained messages,
     // unreferenced bodies), so disk use stays bounded under client churn.
     if (store_ && store_->durability() != store::Durability::Memory && ++ticks_ % 60 == 0) {
@@ -250,8 +386,8 @@ void Server::run() {
   for (auto& w : workers_) w.join();
   workers_.clear();
   accord::log::info("stopped",
-                    {{"messages_received", metrics_.messages_received.load()},
-                     {"messages_sent", metrics_.messages_sent.load()},
+                    {{"messages_received", metrics_.messages_received()},
+                     {"messages_sent", metrics_.messages_sent()},
                      {"dropped_qos0_slow_subscriber", metrics_.dropped_qos0_slow_subscriber.load()},
                      {"dropped_queue_full", metrics_.dropped_queue_full.load()},
                      {"dropped_expired", metrics_.dropped_expired.load()},

@@ -3,7 +3,10 @@
 // timers. Implements core::Executor so core can hand work to the I/O threads.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -11,15 +14,30 @@
 
 #include <boost/asio.hpp>
 
+#include "broker/auth/service.hpp"
 #include "broker/core/broker.hpp"
 #include "broker/core/config.hpp"
 #include "broker/core/executor.hpp"
 #include "broker/core/metrics.hpp"
+#include "broker/net/admission.hpp"
 #include "broker/store/store.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace accord::net {
 
 class Connection;
+
+// One configured listener and, with TLS, its current certificate context. A reload replaces
+// `tls`; connections keep the context they started with. Control thread only.
+struct Listener {
+  ListenerConfig config;
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  // Modification times of cert, key and CA file when `tls` was last (re)built.
+  std::array<std::filesystem::file_time_type, 3> tls_files{};
+};
 
 // Per I/O thread state. Owned by the Server; touched only by its own thread (and the Server
 // before threads start / after they stop).
@@ -65,10 +83,30 @@ class Server final : public core::Executor {
   // Before run(): `hook` runs on the control thread once a second (with the broker's tick).
   void add_tick_hook(std::function<void()> hook) { tick_hooks_.push_back(std::move(hook)); }
 
+  // Failed TLS / WebSocket handshakes (including timeouts). Any thread.
+  void count_handshake_failure() { handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t handshake_failures() const { return handshake_failures_.load(std::memory_order_relaxed); }
+  // Before run(): `hook` runs on the control thread on SIGHUP (re-read files: passwords, ACLs,
+  // certificates). A hook keeps what it had when its files are bad, and logs why.
+  void add_reload_hook(std::function<void()> hook) { reload_hooks_.push_back(std::move(hook)); }
+  // Runs the reload hooks now (what SIGHUP does). Control thread, or before run().
+  void reload();
+  // MQTT authentication and ACLs (auth.* settings).
+  auth::AuthService& auth() { return *auth_; }
+
   std::vector<boost::asio::ip::tcp::endpoint> local_endpoints() const;
   core::Broker& broker() { return broker_; }
   core::Metrics& metrics() { return metrics_; }
   const Config& config() const { return config_; }
+
+  // A connection admitted by accept() closed: gives its address's slot back (any thread).
+  void connection_closed(const boost::asio::ip::address& address);
+  // Health: every I/O thread and the control loop run a posted no-op within `timeout`. Any
+  // thread but those (the admin API's).
+  bool event_loops_respond(std::chrono::milliseconds timeout);
+  // Readiness: listeners bound (start() done) and not stopping. Any thread.
+  bool listening() const { return listening_.load(std::memory_order_acquire); }
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
 
   unsigned thread_count() const override { return static_cast<unsigned>(threads_.size()); }
   void post(unsigned thread, std::function<void()> fn) override;
@@ -79,6 +117,10 @@ class Server final : public core::Executor {
   void schedule_tick();
   void write_port_file() const;
   void wait_for_drain();
+  void wait_signal();
+  // Rebuilds the TLS contexts: all of them (SIGHUP), or those whose files changed.
+  void reload_tls(bool only_changed);
+  void refuse(boost::asio::ip::tcp::socket& socket, core::Metrics::RefusedReason reason);
 
   const Config config_;
   core::Metrics metrics_;
@@ -95,6 +137,15 @@ class Server final : public core::Executor {
   unsigned next_thread_ = 0;
   std::uint64_t ticks_ = 0;
   std::vector<std::function<void()>> tick_hooks_;
+  std::vector<Listener> listeners_;  // parallel to acceptors_; not resized after start()
+  std::atomic<std::uint64_t> handshake_failures_{0};
+  std::vector<std::function<void()>> reload_hooks_;
+  std::unique_ptr<auth::AuthService> auth_;  // built from config_; reset first in ~Server
+  Admission admission_;  // control thread only
+  // Per refusal reason: when it was last logged (control thread; one line a second at most).
+  std::array<core::Clock::time_point, core::Metrics::kRefusedReasons> refused_logged_{};
+  std::array<std::uint64_t, core::Metrics::kRefusedReasons> refused_unlogged_{};
+  std::atomic<bool> listening_{false};
   std::atomic<bool> stopping_{false};
   core::Clock::time_point stop_deadline_;
   std::vector<std::thread> workers_;

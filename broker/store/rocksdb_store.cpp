@@ -835,6 +835,28 @@ Stats RocksStore::stats() {
   return s;
 }
 
+EngineStats RocksStore::engine_stats() {
+  EngineStats s;
+  {
+    std::lock_guard lk(impl_->mu);
+    if (impl_->stopping) return s;
+  }
+  std::shared_lock dblk(impl_->db_mu);
+  if (!impl_->db) return s;
+  auto add = [&](rocksdb::ColumnFamilyHandle* h, const std::string& name, std::uint64_t& out) {
+    std::uint64_t v = 0;
+    if (impl_->db->GetIntProperty(h, name, &v)) out += v;
+  };
+  for (auto* h : impl_->handles) {
+    add(h, rocksdb::DB::Properties::kEstimateNumKeys, s.estimate_num_keys);
+    add(h, rocksdb::DB::Properties::kTotalSstFilesSize, s.total_sst_bytes);
+    add(h, rocksdb::DB::Properties::kEstimateLiveDataSize, s.live_data_bytes);
+    add(h, rocksdb::DB::Properties::kEstimatePendingCompactionBytes, s.pending_compaction_bytes);
+    add(h, rocksdb::DB::Properties::kCurSizeAllMemTables, s.memtable_bytes);
+  }
+  return s;
+}
+
 Status RocksStore::checkpoint(const std::string& directory) {
   {
     std::lock_guard lk(impl_->mu);

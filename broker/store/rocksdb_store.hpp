@@ -29,6 +29,7 @@ class RocksStore final : public Store {
   std::uint64_t purge_expired(UnixMillis now) override;
   RegistryRecords load_registry() override;
   Stats stats() override;
+  EngineStats engine_stats() override;
   Status checkpoint(const std::string& directory) override;
   void close() override;
 

@@ -72,5 +72,6 @@ void add_schema_commands(CLI::App& app, Context& ctx);  // schema ... and compat
 void add_policy_commands(CLI::App& app, Context& ctx);
 void add_registry_commands(CLI::App& app, Context& ctx);
 void add_contract_commands(CLI::App& app, Context& ctx);  // contract test|can-deploy|publish
+void add_user_commands(CLI::App& app, Context& ctx);  // user add|remove|list (MQTT password file)
 
 }  // namespace accordctl

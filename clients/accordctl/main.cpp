@@ -3,6 +3,7 @@
 //   accordctl store inspect [--data-dir DIR]      records per kind, size on disk
 //   accordctl store backup DIR                    online RocksDB checkpoint
 //   accordctl admin credential basic|bearer NAME ROLE
+//   accordctl user add|remove|list --file FILE [NAME]   MQTT password file
 //
 // Global options: --admin URL ($ACCORD_ADMIN, default http://127.0.0.1:8081), --auth HEADER
 // ($ACCORD_ADMIN_AUTH, the Authorization header), -o table|json, --timeout SECONDS (every
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   add_policy_commands(app, ctx);
   add_registry_commands(app, ctx);
   add_contract_commands(app, ctx);
+  add_user_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -32,7 +32,8 @@ struct AdminServer::Impl {
 
   Response handle(Request request) const {
     auto m = router.match(request.method, request.path);
-    if (options.auth && (m.handler || !m.allowed.empty())) {
+    const bool public_route = m.handler && m.access == Access::Public;
+    if (options.auth && !public_route && (m.handler || !m.allowed.empty())) {
       auto role = options.auth->authenticate(request.authorization);
       if (!role) {
         auto r = error_response(401, 40101,

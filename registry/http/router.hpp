@@ -46,8 +46,9 @@ Response error_response(unsigned status, int error_code, std::string_view messag
 using Handler = std::function<Response(const Request&)>;
 
 // Who may call a route. Reads (GET, and POSTs that only compute, like a compatibility check)
-// need Role::Read; everything that changes state needs Role::Admin.
-enum class Access : std::uint8_t { Read, Admin };
+// need Role::Read; everything that changes state needs Role::Admin. Public routes need no
+// credentials at all (health probes: /healthz, /readyz); they must reveal nothing.
+enum class Access : std::uint8_t { Read, Admin, Public };
 
 class Router {
  public:

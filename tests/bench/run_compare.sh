@@ -229,6 +229,9 @@ start_broker() {  # label -> PID_OF[label], PORT_OF[label]
       # broker's default durability.
       DATA_DIRS+=("$(mktemp -d "$DATA_ROOT/$1-data.XXXXXX")")
       local args=(--set "store.data_dir=${DATA_DIRS[-1]}" --set admin.listen=127.0.0.1:0)
+      # Every bench client comes from 127.0.0.1: no per-address limits (like Mosquitto's
+      # max_connections -1 above), or the idle scenario's 10k connections would be refused.
+      args+=(--set server.max_connections_per_address=0 --set server.connect_rate_per_address=0)
       [[ "$1" == accord-* ]] && args+=(--set "store.durability=${1#accord-}")
       start_accord "$1" "${args[@]}" ;;
     *) start_mosquitto "$1" ;;

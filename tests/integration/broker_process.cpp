@@ -76,7 +76,7 @@ std::uint16_t pick_free_port() {
 
 bool BrokerProcess::supports(BrokerKind kind, const BrokerOptions& options, std::string* unsupported) {
   if (kind == BrokerKind::Accord) return true;
-  if (!options.config_toml.empty()) {
+  if (!options.config_toml.empty() || !options.listeners_toml.empty()) {
     if (unsupported) *unsupported = "config file";
     return false;
   }
@@ -151,13 +151,15 @@ bool BrokerProcess::wait_port_file(std::chrono::steady_clock::time_point deadlin
       unsigned port = 0;
       if (ls >> host >> port && port > 0 && port < 65536) {
         port_ = std::uint16_t(port);
-        // Further lines: "address port kind", e.g. the admin API.
+        // Further lines: "address port kind", e.g. the admin API, TLS and WebSocket listeners.
+        kind_ports_.clear();
         while (std::getline(in, line)) {
           std::istringstream extra(line);
           std::string kind;
           unsigned p = 0;
-          if (extra >> host >> p >> kind && kind == "admin" && p > 0 && p < 65536)
-            admin_port_ = std::uint16_t(p);
+          if (!(extra >> host >> p >> kind) || p == 0 || p >= 65536) continue;
+          if (kind == "admin") admin_port_ = std::uint16_t(p);
+          else kind_ports_.emplace(kind, std::uint16_t(p));
         }
         return wait_accepting(deadline);
       }
@@ -205,6 +207,14 @@ void BrokerProcess::start(std::chrono::milliseconds timeout) {
     std::string listen = "127.0.0.1:" + std::to_string(port_);  // 0 on first start
     std::vector<std::string> argv = {bin, "--listen", listen, "--port-file", dir_ + "/port",
                                      "--log-level", "debug"};
+    std::string config_toml = options_.config_toml;
+    if (!options_.listeners_toml.empty()) {
+      // --listen would replace the file's listeners: the plain one goes into the file too, first
+      // (the port file's first line is the plain MQTT port), before any other table.
+      argv.erase(argv.begin() + 1, argv.begin() + 3);
+      config_toml = "[[listeners]]\naddress = \"127.0.0.1\"\nport = " + std::to_string(port_) + "\n\n" +
+                    options_.listeners_toml + "\n" + config_toml;
+    }
     // The admin API on a free port (the default 8081 would clash between parallel tests); a
     // restart keeps it, like the MQTT port.
     argv.push_back("--set");
@@ -213,8 +223,8 @@ void BrokerProcess::start(std::chrono::milliseconds timeout) {
     // later settings win).
     argv.push_back("--set");
     argv.push_back("store.data_dir=" + dir_ + "/data");
-    if (!options_.config_toml.empty()) {
-      std::ofstream(dir_ + "/accord.toml") << options_.config_toml;
+    if (!config_toml.empty()) {
+      std::ofstream(dir_ + "/accord.toml") << config_toml;
       argv.insert(argv.begin() + 1, {"--config", dir_ + "/accord.toml"});
     }
     for (const auto& [k, v] : options_.settings) {

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -34,6 +35,10 @@ struct BrokerOptions {
   // Accord only: a config file (written to DIR/accord.toml, given with --config), for what
   // --set cannot say, like [[policies]] tables. Settings above still win over it.
   std::string config_toml;
+  // Accord only: more [[listeners]] tables (TLS, WebSocket) besides the plain MQTT listener on
+  // 127.0.0.1, e.g. "[[listeners]]\naddress = \"127.0.0.1\"\nport = 0\nprotocol = \"ws\"\n".
+  // Their ports: port(kind).
+  std::string listeners_toml;
 };
 
 class BrokerProcess {
@@ -61,6 +66,12 @@ class BrokerProcess {
   std::uint16_t port() const { return port_; }
   // Accord's admin HTTP API (0 under Mosquitto).
   std::uint16_t admin_port() const { return admin_port_; }
+  // The port of the first listener of that kind from the port file: "tls", "ws", "wss"
+  // (options.listeners_toml); 0 if there is none.
+  std::uint16_t port(const std::string& kind) const {
+    const auto it = kind_ports_.find(kind);
+    return it == kind_ports_.end() ? 0 : it->second;
+  }
   std::string host() const { return "127.0.0.1"; }
   std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   BrokerKind kind() const { return kind_; }
@@ -81,6 +92,7 @@ class BrokerProcess {
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::uint16_t admin_port_ = 0;
+  std::map<std::string, std::uint16_t> kind_ports_;  // from the port file, but the plain one
 };
 
 // The accord binary under test: $ACCORD_BIN, else the one this build made.

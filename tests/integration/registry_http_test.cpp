@@ -1238,6 +1238,31 @@ TEST_F(RegistryAuthTest, BearerRoles) {
   EXPECT_EQ(versions_of(reader, "s"), std::vector<int>({1, 2}));
 }
 
+// The admin API beyond the registry: policies and service contracts are writes like any other.
+TEST_F(RegistryAuthTest, ReadRoleCannotChangePoliciesOrContracts) {
+  start_with_credentials();
+  auto admin = as(basic_authorization("alice", "wonder land"));
+  auto reader = as(std::string("Bearer ") + kReadToken);
+  const json::value contract = json::object{{"service", "thermostat"}, {"publishes", json::array{}}};
+  ASSERT_EQ(admin.put("/accord/v1/contracts/thermostat", contract).status, 200u);
+  const json::value policies = json::object{{"policies", json::array{}}};
+  ASSERT_EQ(admin.put("/accord/v1/policies", policies).status, 200u);
+
+  EXPECT_EQ(reader.get("/accord/v1/policies").status, 200u);
+  EXPECT_EQ(reader.get("/accord/v1/contracts").status, 200u);
+  EXPECT_EQ(reader.get("/accord/v1/contracts/thermostat").status, 200u);
+  EXPECT_TRUE(IsError(reader.put("/accord/v1/policies", policies), 403, 40301));
+  EXPECT_TRUE(IsError(reader.put("/accord/v1/policies/p", json::object{{"name", "p"}}), 403, 40301));
+  EXPECT_TRUE(IsError(reader.del("/accord/v1/policies/p"), 403, 40301));
+  EXPECT_TRUE(IsError(reader.post("/accord/v1/policies/reset", std::string("{}")), 403, 40301));
+  EXPECT_TRUE(IsError(reader.put("/accord/v1/contracts/other", json::object{{"service", "other"}}), 403, 40301));
+  EXPECT_TRUE(IsError(reader.del("/accord/v1/contracts/thermostat"), 403, 40301));
+  EXPECT_TRUE(IsError(as("").put("/accord/v1/contracts/other", json::object{{"service", "other"}}), 401, 40101));
+  // Nothing changed.
+  EXPECT_EQ(admin.get("/accord/v1/contracts/thermostat").status, 200u);
+  EXPECT_EQ(admin.get("/accord/v1/contracts/other").status, 404u);
+}
+
 TEST_F(RegistryHttpTest, BadCredentialsFilesStopStartup) {
   // Run directly (not through BrokerProcess, which retries a broker that exits at once): the
   // process must exit by itself, non-zero, naming the file.
